@@ -57,14 +57,17 @@ public readonly struct MutfString : IEquatable<MutfString>
 /// <summary>Java's modified UTF-8 (DataOutput.writeUTF): UTF-16 code units, NUL as C0 80, surrogates as 3 bytes each.</summary>
 public static class ModifiedUtf8
 {
-    public static byte[] Encode(string value)
+    public static byte[] Encode(string value) => Encode(value, allowOverLength: false);
+
+    /// <summary>Encode; with <paramref name="allowOverLength"/> the caller checks the 65,535-byte limit itself.</summary>
+    public static byte[] Encode(string value, bool allowOverLength)
     {
         var length = 0;
         foreach (var c in value)
         {
             length += c is >= '\u0001' and <= '\u007F' ? 1 : c <= '\u07FF' ? 2 : 3;
         }
-        if (length > MutfString.MaxEncodedLength)
+        if (length > MutfString.MaxEncodedLength && !allowOverLength)
         {
             throw new ArgumentException($"'{Truncate(value)}' encodes to {length} bytes; Flink's writeUTF allows at most {MutfString.MaxEncodedLength}", nameof(value));
         }
