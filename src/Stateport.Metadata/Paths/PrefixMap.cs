@@ -20,7 +20,7 @@ public sealed record PrefixRule(string From, string To)
 /// Flink paths (file:/x = file:///x, trailing slashes ignored) at '/' boundaries; scheme changes
 /// (s3a:// → s3://) are just rules. The replacement keeps the path's remainder as written.
 /// </summary>
-public sealed class PrefixMap
+public class PrefixMap
 {
     private readonly (string From, string To, PrefixRule Rule)[] _rules;
 
@@ -35,10 +35,10 @@ public sealed class PrefixMap
 
     public IReadOnlyList<PrefixRule> Rules { get; }
 
-    public bool IsEmpty => _rules.Length == 0;
+    public virtual bool IsEmpty => _rules.Length == 0;
 
     /// <summary>The mapped path, or null when no rule covers <paramref name="path"/>.</summary>
-    public string? Map(string path)
+    public virtual string? Map(string path)
     {
         if (_rules.Length == 0)
         {

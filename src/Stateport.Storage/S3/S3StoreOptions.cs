@@ -1,0 +1,52 @@
+namespace Stateport.Storage.S3;
+
+/// <summary>Transfer tuning for <see cref="S3ObjectStore"/>. Defaults suit production; tests lower the thresholds.</summary>
+public sealed record S3StoreOptions
+{
+    /// <summary>S3's smallest allowed size for a part that is not the last one.</summary>
+    public const long MinPartSize = 5L * 1024 * 1024;
+
+    /// <summary>S3's largest CopyObject source (and largest part).</summary>
+    public const long MaxSingleCopySize = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>S3's limit on parts per multipart upload.</summary>
+    public const int MaxParts = 10_000;
+
+    /// <summary>Objects larger than this (or of unknown length) are written with multipart upload.</summary>
+    public long MultipartThreshold { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>Part size for multipart writes (raised automatically to stay within 10,000 parts).</summary>
+    public long PartSize { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>Parts uploaded or copied at once per object; memory for writes is at most this × <see cref="PartSize"/>.</summary>
+    public int PartConcurrency { get; init; } = 4;
+
+    /// <summary>Objects larger than this are copied server-side with UploadPartCopy; at most 5 GiB.</summary>
+    public long CopyThreshold { get; init; } = MaxSingleCopySize;
+
+    /// <summary>Part size for multipart server-side copies.</summary>
+    public long CopyPartSize { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Per-request HTTP timeout.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Waits between retries; null = <see cref="Task.Delay(TimeSpan, CancellationToken)"/>. Tests pass a no-op.</summary>
+    public Func<TimeSpan, CancellationToken, Task>? RetryDelay { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a value breaks an S3 limit.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MultipartThreshold);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PartSize, MinPartSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(PartSize, MaxSingleCopySize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PartConcurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(CopyThreshold);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CopyThreshold, MaxSingleCopySize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(CopyPartSize, MinPartSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(CopyPartSize, MaxSingleCopySize);
+    }
+
+    /// <summary>The part size for an object of <paramref name="length"/> bytes: at least <paramref name="preferred"/>, at most 10,000 parts.</summary>
+    internal static long PartSizeFor(long length, long preferred) =>
+        Math.Max(preferred, (length + MaxParts - 1) / MaxParts);
+}
