@@ -17,6 +17,7 @@ public static class StateportApp
         {
             InspectCommand.Create(context),
             RewriteCommand.Create(context),
+            VerifyCommand.Create(context),
         };
         return root;
     }

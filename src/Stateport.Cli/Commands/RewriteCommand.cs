@@ -128,7 +128,7 @@ internal static class RewriteCommand
     private static void WriteJson(CliContext context, StorageUri from, StorageUri to, RewriteResult result, int length, bool written)
     {
         using var buffer = new MemoryStream();
-        using (var j = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var j = new Utf8JsonWriter(buffer, Json.Options))
         {
             j.WriteStartObject();
             j.WriteString("input", from.ToString());

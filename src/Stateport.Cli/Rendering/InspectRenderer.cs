@@ -43,9 +43,41 @@ internal static class InspectRenderer
         _ => "shared-dir",
     };
 
+    /// <summary>
+    /// Checkpoint or savepoint: from the V4+ properties blob, else from Flink's directory naming
+    /// (chk-N/, savepoint-xxxxxx-yyyyyyyyyyyy/).
+    /// </summary>
+    public static (string Kind, string? Source) SnapshotKindOf(SnapshotSummary s, string metadataLocation)
+    {
+        switch (s.Properties?.Kind)
+        {
+            case SnapshotKind.Checkpoint:
+                return ("checkpoint", "properties");
+            case SnapshotKind.Savepoint:
+                return ("savepoint", "properties");
+        }
+        var parts = metadataLocation.Split('/');
+        var directory = parts.Length >= 2 ? parts[^2] : "";
+        if (directory.StartsWith("chk-", StringComparison.Ordinal))
+        {
+            return ("checkpoint", "directory-name");
+        }
+        if (directory.StartsWith("savepoint-", StringComparison.Ordinal))
+        {
+            return ("savepoint", "directory-name");
+        }
+        return ("unknown", null);
+    }
+
     public static void WriteText(TextWriter w, string metadataLocation, int metadataBytes, SnapshotSummary s, bool all)
     {
-        var kind = s.Properties?.ToString() ?? (s.Version.HasPropertiesBlob() ? "unknown" : "not recorded before format version 4");
+        var kind = s.Properties?.Kind is SnapshotKind.Checkpoint or SnapshotKind.Savepoint
+            ? s.Properties.ToString()
+            : SnapshotKindOf(s, metadataLocation) switch
+            {
+                ("unknown", _) => s.Version.HasPropertiesBlob() ? "kind not recorded" : "kind not recorded before format version 4",
+                var (k, _) => $"{k} (from the directory name)",
+            };
         w.WriteLine($"Snapshot      {metadataLocation} ({Units.Count(metadataBytes)} bytes)");
         w.WriteLine($"Format        version {(int)s.Version} ({s.Version.WrittenBy()}){LayoutNote(s)}");
         w.WriteLine($"Checkpoint    id {s.CheckpointId}, {kind}");
@@ -129,7 +161,7 @@ internal static class InspectRenderer
 
     public static void WriteJson(Stream output, string location, string metadataLocation, int metadataBytes, SnapshotSummary s)
     {
-        using var j = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var j = new Utf8JsonWriter(output, Json.Options);
         j.WriteStartObject();
         j.WriteNumber("schemaVersion", JsonSchemaVersion);
         j.WriteString("location", location);
@@ -138,12 +170,9 @@ internal static class InspectRenderer
         j.WriteNumber("formatVersion", (int)s.Version);
         j.WriteString("writtenBy", s.Version.WrittenBy());
         j.WriteNumber("checkpointId", s.CheckpointId);
-        j.WriteString("snapshotKind", s.Properties?.Kind switch
-        {
-            SnapshotKind.Checkpoint => "checkpoint",
-            SnapshotKind.Savepoint => "savepoint",
-            _ => "unknown",
-        });
+        var (kind, kindSource) = SnapshotKindOf(s, metadataLocation);
+        j.WriteString("snapshotKind", kind);
+        j.WriteString("snapshotKindSource", kindSource);
         if (s.Properties?.Format is SavepointFormat.Canonical or SavepointFormat.Native)
         {
             j.WriteString("savepointFormat", s.Properties.Format == SavepointFormat.Native ? "native" : "canonical");
