@@ -17,6 +17,7 @@ public static class StateportApp
         {
             InspectCommand.Create(context),
             RewriteCommand.Create(context),
+            RelocateCommand.Create(context),
             VerifyCommand.Create(context),
         };
         return root;
@@ -62,6 +63,7 @@ public static class StateportApp
         CliException c => (c.ExitCode, $"error: {c.Message}"),
         MetadataFormatException m => (ExitCodes.InvalidInput, $"error: {m.Message}"),
         SnapshotException s => (ExitCodes.InvalidInput, $"error: {s.Message}"),
+        Stateport.Relocation.Planning.RelocationException r => (ExitCodes.InvalidInput, $"error: {r.Message}"),
         PathRewriteException r => (ExitCodes.InvalidInput, $"error: {r.Message}"),
         FlinkConfigException f => (ExitCodes.InvalidInput, $"error: {f.Message}"),
         FormatException f => (ExitCodes.InvalidInput, $"error: {f.Message}"),

@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Stateport.Storage;
+using Stateport.Storage.S3;
+
+namespace Stateport.Relocation.Copying;
+
+/// <summary>
+/// Copies objects from one store to another, written once above the backends (rclone's
+/// operations): server-side when one endpoint and credential set serve both ends, else streamed
+/// through this process with bounded memory; every object is verified after the copy. Objects
+/// already complete at the destination are skipped, so a rerun resumes an interrupted copy.
+/// </summary>
+public sealed class CopyEngine
+{
+    // Deleting a corrupt destination object must not be stopped by the failure that cancelled the copy.
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly IObjectStore _source;
+    private readonly IObjectStore _destination;
+    private readonly CopyOptions _options;
+    private readonly bool _serverSide;
+
+    /// <exception cref="ArgumentOutOfRangeException">When <see cref="CopyOptions.Parallelism"/> is below 1.</exception>
+    public CopyEngine(IObjectStore source, IObjectStore destination, CopyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1);
+        _source = source;
+        _destination = destination;
+        _options = options;
+        _serverSide = source.Identity == destination.Identity && destination.Capabilities.ServerSideCopy;
+    }
+
+    /// <summary>True when objects are copied by the destination store itself rather than streamed.</summary>
+    public bool CopiesServerSide => _serverSide;
+
+    /// <summary>
+    /// Checks every source first (all must exist and be at least as long as expected), then copies
+    /// the objects not yet complete at the destination, largest first, within one request budget.
+    /// The first failure cancels the rest and is rethrown as is.
+    /// </summary>
+    /// <returns>One result per item, in input order.</returns>
+    /// <exception cref="StorageException">
+    /// NotFound when a source object is missing; Integrity when a source is shorter than its
+    /// expected length, a body is cut or corrupted in transit, or a destination does not match
+    /// after the copy; any other storage failure of either store.
+    /// </exception>
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled; no partial destination object is left.</exception>
+    public async Task<CopyReport> CopyAsync(IReadOnlyList<CopyItem> items, IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var stopwatch = Stopwatch.StartNew();
+        using var budget = new RequestBudget(_options.Parallelism);
+
+        // Every source is checked before the first byte moves: a snapshot with a missing or short
+        // file must not be relocated at all.
+        var plans = new PlannedCopy[items.Count];
+        await RunAllAsync(Enumerable.Range(0, items.Count), _ => 1, async (index, ct) =>
+            plans[index] = await PlanAsync(items[index], ct).ConfigureAwait(false), budget, cancellationToken).ConfigureAwait(false);
+
+        var tracker = new CopyProgressTracker(progress, items.Count, plans.Sum(p => p.Source.Length));
+        var results = new CopyResult[items.Count];
+        var toCopy = new List<int>();
+        for (var index = 0; index < plans.Length; index++)
+        {
+            if (plans[index].CompleteDestination is { } existing)
+            {
+                results[index] = new CopyResult(items[index], CopyMethod.Skipped, existing);
+                tracker.ObjectDone(existing.Length, skipped: true);
+            }
+            else
+            {
+                toCopy.Add(index);
+            }
+        }
+
+        // Largest first, so a big file does not start last and stretch the tail of the copy.
+        var largestFirst = toCopy.OrderByDescending(index => plans[index].Source.Length);
+        await RunAllAsync(largestFirst, index => RequestsFor(plans[index].Source.Length), async (index, ct) =>
+            results[index] = await CopyOneAsync(plans[index], tracker, ct).ConfigureAwait(false), budget, cancellationToken).ConfigureAwait(false);
+
+        return new CopyReport(results, stopwatch.Elapsed);
+    }
+
+    private async Task<PlannedCopy> PlanAsync(CopyItem item, CancellationToken cancellationToken)
+    {
+        var source = await _source.StatAsync(item.Source, cancellationToken).ConfigureAwait(false)
+            ?? throw new StorageException(StorageErrorKind.NotFound, item.Source.ToString(),
+                $"{item.Source}: source object does not exist");
+        // For segment files the expected length is start + size, a minimum: only shorter is wrong.
+        if (item.ExpectedLength >= 0 && source.Length < item.ExpectedLength)
+        {
+            throw new StorageException(StorageErrorKind.Integrity, item.Source.ToString(),
+                $"{item.Source}: {source.Length} bytes, but the snapshot metadata expects at least {item.ExpectedLength}");
+        }
+        var existing = await _destination.StatAsync(item.Destination, cancellationToken).ConfigureAwait(false);
+        // Destination writes are atomic, so an existing object of the right size is a finished copy.
+        var complete = existing is not null && existing.Length == source.Length && !ETagsDiffer(source.ETag, existing.ETag);
+        return new PlannedCopy(item, source, complete ? existing : null);
+    }
+
+    private async Task<CopyResult> CopyOneAsync(PlannedCopy plan, CopyProgressTracker tracker, CancellationToken cancellationToken)
+    {
+        var destination = plan.Item.Destination;
+        ObjectInfo written;
+        CopyMethod method;
+        if (_serverSide)
+        {
+            written = await _destination.CopyAsync(plan.Source, destination, cancellationToken).ConfigureAwait(false);
+            method = CopyMethod.ServerSide;
+            if (ETagsDiffer(plan.Source.ETag, written.ETag))
+            {
+                await DeleteCorruptAsync(destination).ConfigureAwait(false);
+                throw new StorageException(StorageErrorKind.Integrity, destination.ToString(),
+                    $"copy {plan.Source.Uri} to {destination}: destination ETag {written.ETag} differs from source ETag {plan.Source.ETag}");
+            }
+        }
+        else
+        {
+            written = await StreamAsync(plan, tracker, cancellationToken).ConfigureAwait(false);
+            method = CopyMethod.Streamed;
+        }
+        var verified = await VerifyAsync(plan, cancellationToken).ConfigureAwait(false);
+        tracker.ObjectDone(method == CopyMethod.Streamed ? 0 : written.Length, skipped: false);
+        return new CopyResult(plan.Item, method, verified);
+    }
+
+    /// <summary>Source body piped into the destination write; no temporary files, memory bounded by the stores' part buffers.</summary>
+    private async Task<ObjectInfo> StreamAsync(PlannedCopy plan, CopyProgressTracker tracker, CancellationToken cancellationToken)
+    {
+        var source = plan.Source;
+        var destination = plan.Item.Destination;
+        var expectedMd5 = _options.VerifyMd5ETags && IsPlainMd5(source.ETag) ? source.ETag : null;
+        var body = await _source.OpenReadAsync(source.Uri, 0, source.Length, cancellationToken).ConfigureAwait(false);
+        await using (body.ConfigureAwait(false))
+        {
+            using var verifying = new VerifyingReadStream(body, source.Uri, source.Length, expectedMd5, tracker.BytesStreamed, cancellationToken);
+            var written = await _destination.WriteAsync(destination, verifying, source.Length, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Normally a no-op: stores read to the end, where the body was already verified.
+                await verifying.FinishAsync(cancellationToken).ConfigureAwait(false);
+                if (_options.VerifyMd5ETags && IsPlainMd5(written.ETag) && !written.ETag!.Equals(verifying.Md5, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new StorageException(StorageErrorKind.Integrity, destination.ToString(),
+                        $"write {destination}: destination ETag {written.ETag} differs from the MD5 of the bytes sent ({verifying.Md5}); corrupted in transit");
+                }
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.Integrity)
+            {
+                await DeleteCorruptAsync(destination).ConfigureAwait(false);
+                throw;
+            }
+            return written;
+        }
+    }
+
+    /// <exception cref="StorageException">Integrity when the destination is missing or has the wrong length (a wrong one is deleted).</exception>
+    private async Task<ObjectInfo> VerifyAsync(PlannedCopy plan, CancellationToken cancellationToken)
+    {
+        var destination = plan.Item.Destination;
+        var copied = await _destination.StatAsync(destination, cancellationToken).ConfigureAwait(false)
+            ?? throw new StorageException(StorageErrorKind.Integrity, destination.ToString(),
+                $"{destination}: missing right after copying {plan.Source.Uri} to it");
+        if (copied.Length != plan.Source.Length)
+        {
+            await DeleteCorruptAsync(destination).ConfigureAwait(false);
+            throw new StorageException(StorageErrorKind.Integrity, destination.ToString(),
+                $"{destination}: {copied.Length} bytes after the copy, source {plan.Source.Uri} has {plan.Source.Length}");
+        }
+        return copied;
+    }
+
+    /// <summary>Best effort: a corrupt object must not stay behind looking like a finished copy.</summary>
+    private async Task DeleteCorruptAsync(StorageUri uri)
+    {
+        using var timeout = new CancellationTokenSource(CleanupTimeout);
+        try
+        {
+            await _destination.DeleteAsync(uri, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StorageException or OperationCanceledException)
+        {
+            // The integrity failure being thrown matters more; a rerun re-copies on size or ETag mismatch.
+        }
+    }
+
+    /// <summary>
+    /// Requests one object keeps in flight, so whole objects and multipart parts share one budget:
+    /// a multipart write keeps up to the store's part concurrency uploading while the source streams.
+    /// </summary>
+    private int RequestsFor(long length)
+    {
+        // Only S3 sends parts in parallel; StoreCapabilities does not say how many.
+        if (_destination is not S3ObjectStore s3)
+        {
+            return 1;
+        }
+        var options = s3.Options;
+        if (_serverSide)
+        {
+            return length > options.CopyThreshold ? PartsInFlight(length, options.CopyPartSize, options.PartConcurrency) : 1;
+        }
+        return length > options.MultipartThreshold ? 1 + PartsInFlight(length, options.PartSize, options.PartConcurrency) : 1;
+    }
+
+    private static int PartsInFlight(long length, long preferredPartSize, int partConcurrency)
+    {
+        var partSize = Math.Max(preferredPartSize, (length + S3StoreOptions.MaxParts - 1) / S3StoreOptions.MaxParts);
+        return (int)Math.Min(partConcurrency, (length + partSize - 1) / partSize);
+    }
+
+    /// <summary>True only when both ETags are single-part MD5s and they differ; anything else is not comparable.</summary>
+    private bool ETagsDiffer(string? source, string? destination) =>
+        _options.VerifyMd5ETags && IsPlainMd5(source) && IsPlainMd5(destination) && !source!.Equals(destination, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A single-part S3 ETag: 32 hex digits (multipart ETags carry "-parts").</summary>
+    private static bool IsPlainMd5(string? etag) => etag is { Length: 32 } && etag.All(char.IsAsciiHexDigit);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every index within the budget. The first failure cancels the
+    /// rest and is rethrown as is (not wrapped); cancellation by the caller throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private static async Task RunAllAsync(IEnumerable<int> indices, Func<int, int> requestsFor, Func<int, CancellationToken, Task> body, RequestBudget budget, CancellationToken cancellationToken)
+    {
+        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? firstFailure = null;
+        // Each task asks for its permits before its first await, so the budget serves them in order.
+        var tasks = indices.Select(async index =>
+        {
+            var taken = 0;
+            try
+            {
+                taken = await budget.AcquireAsync(requestsFor(index), failFast.Token).ConfigureAwait(false);
+                await body(index, failFast.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Cancellations caused by the first failure (or by the caller) are not failures of their own.
+                if (e is not OperationCanceledException || !failFast.IsCancellationRequested)
+                {
+                    Interlocked.CompareExchange(ref firstFailure, e, null);
+                }
+                await failFast.CancelAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                if (taken > 0)
+                {
+                    budget.Release(taken);
+                }
+            }
+        }).ToList();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        if (firstFailure is not null)
+        {
+            ExceptionDispatchInfo.Throw(firstFailure);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private sealed record PlannedCopy(CopyItem Item, ObjectInfo Source, ObjectInfo? CompleteDestination);
+}
