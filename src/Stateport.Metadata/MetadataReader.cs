@@ -162,8 +162,31 @@ public static partial class MetadataReader
         r.OperatorIndex = -1;
         r.SubtaskIndex = -1;
         r.Field = null;
+        var trailerOffset = r.Position;
         metadata.Trailer = r.ReadRest();
+        if (version.HasPropertiesBlob())
+        {
+            CheckPropertiesBlob(metadata.Trailer.Span, trailerOffset);
+        }
         return metadata;
+    }
+
+    /// <summary>
+    /// Flink reads the V4+ properties with ObjectInputStream: a missing, foreign or cut-short blob fails the
+    /// restore, so it fails here too (a partial copy must not pass as a good file). Bytes after the object
+    /// are kept, as Flink ignores them.
+    /// </summary>
+    private static void CheckPropertiesBlob(ReadOnlySpan<byte> blob, int offset)
+    {
+        switch (JavaSerialization.Measure(blob, out _))
+        {
+            case JavaSerialization.Verdict.Truncated when blob.IsEmpty:
+                throw new MetadataFormatException("truncated: the checkpoint properties (Java serialization) that end every format version 4+ file are missing; the file may be partially copied", offset, "checkpoint properties");
+            case JavaSerialization.Verdict.Truncated:
+                throw new MetadataFormatException($"truncated: the checkpoint properties end after {blob.Length} byte(s), inside the serialized object; the file may be partially copied", offset + blob.Length, "checkpoint properties");
+            case JavaSerialization.Verdict.NotSerialization:
+                throw new MetadataFormatException($"the checkpoint properties do not start with the Java serialization magic AC ED 00 05 (found {Convert.ToHexString(blob[..Math.Min(4, blob.Length)])})", offset, "checkpoint properties");
+        }
     }
 
     private static MasterState ReadMasterState(ref JavaDataReader r)
