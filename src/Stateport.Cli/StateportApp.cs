@@ -19,6 +19,7 @@ public static class StateportApp
             RewriteCommand.Create(context),
             RelocateCommand.Create(context),
             VerifyCommand.Create(context),
+            DoctorCommand.Create(context),
         };
         return root;
     }
@@ -68,6 +69,7 @@ public static class StateportApp
         FlinkConfigException f => (ExitCodes.InvalidInput, $"error: {f.Message}"),
         FormatException f => (ExitCodes.InvalidInput, $"error: {f.Message}"),
         StorageException s => (ExitCodes.StorageError, $"error: {s.Message}"),
+        Stateport.Relocation.RelocationLockException l => (ExitCodes.StorageError, $"error: {l.Message}"),
         OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCodes.Interrupted, "interrupted: nothing was left half-written; rerun the same command to resume"),
         UnauthorizedAccessException u => (ExitCodes.StorageError, $"error: {u.Message}"),
         DirectoryNotFoundException d => (ExitCodes.StorageError, $"error: {d.Message}"),

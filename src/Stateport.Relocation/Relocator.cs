@@ -51,8 +51,16 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             Step?.Invoke($"destination already holds this snapshot's {plan.DestinationMetadata.Name}: checking its files");
         }
 
+        await using var destinationLock = await DestinationLock.AcquireAsync(destination, plan.Destination, cancellationToken).ConfigureAwait(false);
+        FailPoints.Hit("after-lock");
+        var leftovers = await destination.CleanupInterruptedWritesAsync(plan.Destination, cancellationToken).ConfigureAwait(false);
+        if (leftovers > 0)
+        {
+            Step?.Invoke($"removed {leftovers} leftover(s) of an interrupted earlier run (temporary files or incomplete multipart uploads)");
+        }
+
         var engine = new CopyEngine(source, destination, new CopyOptions { Parallelism = options.Parallelism });
-        var copy = await engine.CopyAsync(plan.Files.Select(f => f.ToCopyItem()).ToList(), progress, cancellationToken).ConfigureAwait(false);
+        var copy = await engine.CopyAsync(plan.Files.Select(f => f.ToCopyItem()).ToList(), new FailPointProgress(progress), cancellationToken).ConfigureAwait(false);
         Step?.Invoke($"copied {copy.Copied} file(s) ({copy.BytesServerSide} bytes server-side, {copy.BytesStreamed} bytes streamed), {copy.Skipped} already present");
 
         // Every object is verified by the engine; check the whole set once more before the metadata makes it a snapshot.
@@ -66,12 +74,16 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             }
         }
 
+        FailPoints.Hit("before-metadata");
         if (!alreadyComplete)
         {
+            await destinationLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
             using var content = new MemoryStream(plan.NewMetadata, writable: false);
             await destination.WriteAsync(plan.DestinationMetadata, content, plan.NewMetadata.Length, cancellationToken).ConfigureAwait(false);
             Step?.Invoke($"wrote {plan.DestinationMetadata} ({plan.Rewrite.Changes.Count} path(s) rewritten)");
         }
+
+        FailPoints.Hit("after-metadata");
 
         var loaded = await SnapshotLoader.LoadAsync(destination, plan.DestinationMetadata, cancellationToken).ConfigureAwait(false);
         var verification = await SnapshotVerifier.VerifyAsync(loaded, _ => destination, new VerifyOptions
@@ -89,28 +101,106 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         var deleted = 0;
         if (options.Move)
         {
+            await destinationLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
             deleted = await DeleteSourceAsync(plan, options, cancellationToken).ConfigureAwait(false);
             Step?.Invoke($"deleted {deleted} source file(s){(options.DeleteShared ? "" : "; files outside the snapshot directory (shared/) were kept: other checkpoints may use them (--delete-shared deletes them)")}");
         }
         return new RelocationReport(plan, copy, verification, alreadyComplete, deleted);
     }
 
+    /// <summary>
+    /// --move deletes the source metadata first (a half-deleted source must never look like a snapshot),
+    /// so a rerun after a crash mid-delete cannot find the source plan any more. The list of what to delete
+    /// is therefore written to the destination first (<see cref="MoveJournalName"/>) and removed when done;
+    /// <see cref="ResumeMoveAsync"/> finishes from it.
+    /// </summary>
+    public const string MoveJournalName = ".stateport-move-journal";
+
     private async Task<int> DeleteSourceAsync(RelocationPlan plan, RelocateOptions options, CancellationToken cancellationToken)
     {
-        // Metadata first: from then on the source is visibly not a snapshot, so a crash mid-delete cannot leave
-        // a _metadata pointing at deleted files.
-        await source.DeleteAsync(plan.Source.MetadataUri, cancellationToken).ConfigureAwait(false);
-        var count = 1;
-        var victims = plan.OwnedSourceFiles.ToList();
+        var victims = new List<StorageUri> { plan.Source.MetadataUri };
+        victims.AddRange(plan.OwnedSourceFiles);
         if (options.DeleteShared)
         {
             victims.AddRange(plan.SharedSourceFiles);
         }
-        await Parallel.ForEachAsync(victims, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = cancellationToken }, async (uri, ct) =>
+        var journal = plan.Destination.Append(MoveJournalName);
+        var text = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', victims.Select(v => v.ToString())) + "\n");
+        using (var content = new MemoryStream(text, writable: false))
+        {
+            await destination.WriteAsync(journal, content, text.Length, cancellationToken).ConfigureAwait(false);
+        }
+        FailPoints.Hit("before-delete");
+        var count = await DeleteAllAsync(victims, options.Parallelism, cancellationToken).ConfigureAwait(false);
+        await destination.DeleteAsync(journal, cancellationToken).ConfigureAwait(false);
+        return count;
+    }
+
+    private async Task<int> DeleteAllAsync(List<StorageUri> victims, int parallelism, CancellationToken cancellationToken)
+    {
+        // The metadata (first entry) goes alone and first; the data files after it, in parallel.
+        await source.DeleteAsync(victims[0], cancellationToken).ConfigureAwait(false);
+        FailPoints.Hit("during-delete");
+        var count = 1;
+        await Parallel.ForEachAsync(victims.Skip(1), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, async (uri, ct) =>
         {
             await source.DeleteAsync(uri, ct).ConfigureAwait(false);
+            FailPoints.Hit("during-delete");
             Interlocked.Increment(ref count);
         }).ConfigureAwait(false);
         return count;
+    }
+
+    /// <summary>
+    /// Finish a --move interrupted after the source metadata was deleted: the destination must hold a
+    /// complete, verified snapshot and the move journal. Returns the number of files deleted, or null when
+    /// there is nothing to resume.
+    /// </summary>
+    public async Task<int?> ResumeMoveAsync(StorageUri destinationDirectory, int parallelism, CancellationToken cancellationToken)
+    {
+        var journal = destinationDirectory.AsDirectory().Append(MoveJournalName);
+        if (await destination.StatAsync(journal, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+        await using var destinationLock = await DestinationLock.AcquireAsync(destination, destinationDirectory, cancellationToken).ConfigureAwait(false);
+        var loaded = await SnapshotLoader.LoadAsync(destination, destinationDirectory, cancellationToken).ConfigureAwait(false);
+        var verification = await SnapshotVerifier.VerifyAsync(loaded, _ => destination, new VerifyOptions(), cancellationToken).ConfigureAwait(false);
+        if (!verification.Restorable)
+        {
+            throw new RelocationException($"cannot finish the interrupted move: the destination {destinationDirectory} does not verify; the source was left as it is");
+        }
+        var text = System.Text.Encoding.UTF8.GetString(await SnapshotLoader.ReadAllAsync(destination, journal, cancellationToken).ConfigureAwait(false));
+        var victims = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(StorageUri.Parse).ToList();
+        Step?.Invoke($"finishing an interrupted --move: {victims.Count} source object(s) listed in {journal}");
+        var count = victims.Count == 0 ? 0 : await DeleteAllAsync(victims, parallelism, cancellationToken).ConfigureAwait(false);
+        await destination.DeleteAsync(journal, cancellationToken).ConfigureAwait(false);
+        return count;
+    }
+
+    /// <summary>Passes progress on and gives the crash tests their "after N objects" kill point.</summary>
+    private sealed class FailPointProgress(IProgress<CopyProgress>? inner) : IProgress<CopyProgress>
+    {
+        private int _lastDone;
+
+        public void Report(CopyProgress value)
+        {
+            inner?.Report(value);
+            // Reports also arrive during large objects: count each newly finished object once.
+            var last = Volatile.Read(ref _lastDone);
+            while (value.ObjectsDone > last)
+            {
+                var seen = Interlocked.CompareExchange(ref _lastDone, value.ObjectsDone, last);
+                if (seen == last)
+                {
+                    for (var i = last; i < value.ObjectsDone; i++)
+                    {
+                        FailPoints.Hit("after-object");
+                    }
+                    return;
+                }
+                last = seen;
+            }
+        }
     }
 }

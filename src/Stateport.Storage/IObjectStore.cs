@@ -46,6 +46,13 @@ public interface IObjectStore : IAsyncDisposable
 
     /// <summary>Delete one object; deleting a missing object is not an error.</summary>
     Task DeleteAsync(StorageUri uri, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Remove what interrupted writes under <paramref name="prefix"/> left behind (local temporary files,
+    /// S3 incomplete multipart uploads). Only safe while no other writer works there (the caller holds the
+    /// destination lock). Returns how many leftovers were removed.
+    /// </summary>
+    Task<int> CleanupInterruptedWritesAsync(StorageUri prefix, CancellationToken cancellationToken) => Task.FromResult(0);
 }
 
 /// <summary>Optional capabilities of a backend.</summary>

@@ -43,8 +43,25 @@ internal static class RelocateCommand
             await using var stores = new Stores(parse, storage, context);
             var (srcUri, srcStore) = stores.Open(parse.GetValue(source)!, Side.Source, "src");
             var (dstUri, dstStore) = stores.Open(parse.GetValue(destination)!, Side.Destination, "dst");
-            var loaded = await SnapshotLoader.LoadAsync(srcStore, srcUri, cancellationToken);
             var dstDirectory = dstUri.AsDirectory();
+            LoadedSnapshot loaded;
+            try
+            {
+                loaded = await SnapshotLoader.LoadAsync(srcStore, srcUri, cancellationToken);
+            }
+            catch (SnapshotException) when (parse.GetValue(move))
+            {
+                // A --move interrupted after the source metadata was deleted: finish it from the journal.
+                var resumer = new Relocator(srcStore, dstStore);
+                resumer.Step += message => context.Error.WriteLine(message);
+                if (await resumer.ResumeMoveAsync(dstDirectory, Math.Max(1, parse.GetValue(parallel)), cancellationToken) is not { } deletedCount)
+                {
+                    throw;
+                }
+                context.Out.WriteLine($"finished the interrupted move to {dstDirectory.ToDisplayString()}: {deletedCount} source object(s) deleted");
+                context.Out.WriteLine($"restore with: flink run -s {dstDirectory.ToString().TrimEnd('/')} ...");
+                return ExitCodes.Success;
+            }
             if (dstDirectory.RelativeTo(loaded.Directory) is not null || loaded.Directory.RelativeTo(dstDirectory) is not null)
             {
                 throw new CliException(ExitCodes.InvalidInput, $"destination {dstDirectory.ToDisplayString()} overlaps the source snapshot directory {loaded.Directory.ToDisplayString()}");

@@ -219,4 +219,22 @@ public sealed class LocalObjectStore : IObjectStore
         var reason = kind == StorageErrorKind.NotFound ? "no such file" : e.Message.ReplaceLineEndings(" ");
         return new StorageException(kind, uri.ToString(), $"{action} {uri.ToDisplayString()}: {reason}", null, e);
     }
+
+    /// <inheritdoc />
+    public Task<int> CleanupInterruptedWritesAsync(StorageUri prefix, CancellationToken cancellationToken)
+    {
+        var directory = prefix.AsDirectory().LocalPath;
+        if (!Directory.Exists(directory))
+        {
+            return Task.FromResult(0);
+        }
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, "*" + TempMarker + "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Delete(file);
+            removed++;
+        }
+        return Task.FromResult(removed);
+    }
 }
