@@ -7,6 +7,7 @@ namespace Stateport.Cli;
 internal sealed class Stores(ParseResult parse, StorageOptions options, CliContext context) : IAsyncDisposable
 {
     private readonly ObjectStoreFactory _factory = new();
+    private readonly HashSet<string> _warnedInsecure = new(StringComparer.Ordinal);
 
     public (StorageUri Uri, IObjectStore Store) Open(string location, Side side, string what)
     {
@@ -20,6 +21,10 @@ internal sealed class Stores(ParseResult parse, StorageOptions options, CliConte
             context.Error.WriteLine($"warning: {note}");
         }
         options.Notes.Clear();
+        if (settings is { InsecureSkipTlsVerify: true } && _warnedInsecure.Add(settings.Endpoint ?? "AWS"))
+        {
+            context.Error.WriteLine($"WARNING: TLS certificate verification is OFF for {settings.Endpoint ?? "AWS S3"} (--insecure-skip-tls-verify): anyone on the network path can read and change this data");
+        }
         return (uri, _factory.Get(uri, settings));
     }
 

@@ -6,8 +6,8 @@ namespace Stateport.Metadata;
 /// </summary>
 public sealed class MetadataFormatException : IOException
 {
-    internal MetadataFormatException(string message, long offset, string? context)
-        : base(Compose(message, offset, context))
+    internal MetadataFormatException(string message, long offset, string? context, string? hint = null)
+        : base(Compose(message, offset, context) + (hint is null ? "" : $": {hint}"))
     {
         Offset = offset;
         Context = context;

@@ -76,7 +76,7 @@ public static partial class MetadataReader
         var version = (MetadataVersion)raw;
         if (raw == 0)
         {
-            throw new MetadataFormatException("format version 0 (Flink 1.1 savepoint, Java-serialized) is not supported; restore it with Flink 1.2 and take a new savepoint", 4, null);
+            throw new MetadataFormatException("format version 0 (a Flink 1.1 savepoint, Java-serialized) is not supported", 4, null, "restore it with Flink 1.2 and take a new savepoint");
         }
         if (raw < 0 || raw > 7)
         {

@@ -63,14 +63,15 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         var copy = await engine.CopyAsync(plan.Files.Select(f => f.ToCopyItem()).ToList(), new FailPointProgress(progress), cancellationToken).ConfigureAwait(false);
         Step?.Invoke($"copied {copy.Copied} file(s) ({copy.BytesServerSide} bytes server-side, {copy.BytesStreamed} bytes streamed), {copy.Skipped} already present");
 
-        // Every object is verified by the engine; check the whole set once more before the metadata makes it a snapshot.
-        foreach (var file in plan.Files)
+        // The engine has verified every destination object (one listing per directory) against its source;
+        // the metadata's own promises (sizes recorded in _metadata) are checked once more here.
+        foreach (var (file, result) in plan.Files.Zip(copy.Results))
         {
-            var info = await destination.StatAsync(file.Destination, cancellationToken).ConfigureAwait(false);
-            if (info is null || (file.File.ExactLength && file.File.RequiredLength >= 0 && info.Length != file.File.RequiredLength) || info.Length < file.File.RequiredLength)
+            var length = result.Destination.Length;
+            if ((file.File.ExactLength && file.File.RequiredLength >= 0 && length != file.File.RequiredLength) || length < file.File.RequiredLength)
             {
                 throw new StorageException(StorageErrorKind.Integrity, file.Destination.ToString(),
-                    $"{file.Destination}: {(info is null ? "missing" : $"{info.Length} bytes, expected {file.File.RequiredLength}")} after copy; _metadata was not written");
+                    $"{file.Destination}: {length} bytes, but _metadata records {file.File.RequiredLength}; _metadata was not written");
             }
         }
 

@@ -65,7 +65,7 @@ public sealed class RetryPolicy
             {
                 return await action(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < MaxRetries && IsTransient(e, cancellationToken))
+            catch (Exception e) when (attempt < RetriesAllowedFor(e) && IsTransient(e, cancellationToken))
             {
                 var wait = NextDelay(attempt);
                 OnRetry?.Invoke(e, attempt + 1, wait);
@@ -87,11 +87,43 @@ public sealed class RetryPolicy
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// Waits the backoff for retry number <paramref name="attempt"/> + 1, for callers that retry by
+    /// other means than <see cref="ExecuteAsync{T}"/> (resuming a cut S3 body).
+    /// </summary>
+    internal Task WaitBeforeRetryAsync(int attempt, CancellationToken cancellationToken) =>
+        _delay(NextDelay(attempt), cancellationToken);
+
     private const string AttemptsKey = "Stateport.Attempts";
+
+    /// <summary>Records that <paramref name="exception"/> ends <paramref name="attempts"/> attempts made by other means (resumed or re-read S3 bodies).</summary>
+    internal static TException WithAttempts<TException>(TException exception, int attempts) where TException : Exception
+    {
+        exception.Data[AttemptsKey] = attempts;
+        return exception;
+    }
 
     /// <summary>How many attempts <see cref="ExecuteAsync{T}"/> made before giving up with <paramref name="exception"/> (1 if unknown).</summary>
     public static int AttemptsOf(Exception exception) =>
         exception.Data[AttemptsKey] is int attempts ? attempts : 1;
+
+    /// <summary>
+    /// A refused connection or an unknown host is usually a wrong endpoint, not a blip: a couple of retries
+    /// cover a restarting server without making a typo wait through the whole backoff (~20 s).
+    /// </summary>
+    private int RetriesAllowedFor(Exception exception) => IsUnreachable(exception) ? Math.Min(MaxRetries, 2) : MaxRetries;
+
+    private static bool IsUnreachable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.NoData or SocketError.HostUnreachable or SocketError.NetworkUnreachable })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>True for failures worth retrying; false for client errors, TLS failures and caller cancellation.</summary>
     public static bool IsTransient(Exception exception, CancellationToken cancellationToken = default)

@@ -207,6 +207,23 @@ internal static class JavaSerialization
 
         private ClassDesc? ClassDescriptor()
         {
+            // Superclass descriptors nest: a hostile chain must not overflow the stack.
+            if (++_depth > 200)
+            {
+                throw new Unsupported();
+            }
+            try
+            {
+                return ClassDescriptorCore();
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private ClassDesc? ClassDescriptorCore()
+        {
             var tag = U8();
             switch (tag)
             {

@@ -16,6 +16,13 @@ public sealed record CopyOptions
     /// copies. Turn off for buckets with SSE-KMS or SSE-C, whose ETags are not MD5s of the data.
     /// </summary>
     public bool VerifyMd5ETags { get; init; } = true;
+
+    /// <summary>
+    /// Attempts per object (at least 1) when a copy fails in a way only a fresh attempt can fix: a
+    /// streamed body cut for good, or one failing its length/MD5 check. Single requests are retried
+    /// by the stores themselves.
+    /// </summary>
+    public int MaxObjectAttempts { get; init; } = 3;
 }
 
 /// <summary>Progress, reported after every object (and periodically during large ones).</summary>

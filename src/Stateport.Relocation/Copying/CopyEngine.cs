@@ -16,18 +16,22 @@ public sealed class CopyEngine
     // Deleting a corrupt destination object must not be stopped by the failure that cancelled the copy.
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
 
+    // Backoff base between whole-object attempts (see CopyOneAsync).
+    private static readonly TimeSpan ObjectRetryBaseDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly IObjectStore _source;
     private readonly IObjectStore _destination;
     private readonly CopyOptions _options;
     private readonly bool _serverSide;
 
-    /// <exception cref="ArgumentOutOfRangeException">When <see cref="CopyOptions.Parallelism"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <see cref="CopyOptions.Parallelism"/> or <see cref="CopyOptions.MaxObjectAttempts"/> is below 1.</exception>
     public CopyEngine(IObjectStore source, IObjectStore destination, CopyOptions options)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxObjectAttempts, 1);
         _source = source;
         _destination = destination;
         _options = options;
@@ -57,9 +61,9 @@ public sealed class CopyEngine
 
         // Every source is checked before the first byte moves: a snapshot with a missing or short
         // file must not be relocated at all.
-        var plans = new PlannedCopy[items.Count];
-        await RunAllAsync(Enumerable.Range(0, items.Count), _ => 1, async (index, ct) =>
-            plans[index] = await PlanAsync(items[index], ct).ConfigureAwait(false), budget, cancellationToken).ConfigureAwait(false);
+        var sources = await ObjectStats.StatManyAsync(_source, items.Select(i => i.Source), _options.Parallelism, cancellationToken).ConfigureAwait(false);
+        var destinations = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _options.Parallelism, cancellationToken).ConfigureAwait(false);
+        var plans = items.Select(item => Plan(item, sources[item.Source], destinations[item.Destination])).ToArray();
 
         var tracker = new CopyProgressTracker(progress, items.Count, plans.Sum(p => p.Source.Length));
         var results = new CopyResult[items.Count];
@@ -82,27 +86,59 @@ public sealed class CopyEngine
         await RunAllAsync(largestFirst, index => RequestsFor(plans[index].Source.Length), async (index, ct) =>
             results[index] = await CopyOneAsync(plans[index], tracker, ct).ConfigureAwait(false), budget, cancellationToken).ConfigureAwait(false);
 
+        // Verify every destination object once, by listing (a HEAD per object would double the requests).
+        var copied = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _options.Parallelism, cancellationToken).ConfigureAwait(false);
+        for (var index = 0; index < items.Count; index++)
+        {
+            results[index] = results[index] with { Destination = await VerifyAsync(plans[index], copied[items[index].Destination]).ConfigureAwait(false) };
+        }
         return new CopyReport(results, stopwatch.Elapsed);
     }
 
-    private async Task<PlannedCopy> PlanAsync(CopyItem item, CancellationToken cancellationToken)
+    private PlannedCopy Plan(CopyItem item, ObjectInfo? source, ObjectInfo? existing)
     {
-        var source = await _source.StatAsync(item.Source, cancellationToken).ConfigureAwait(false)
-            ?? throw new StorageException(StorageErrorKind.NotFound, item.Source.ToString(),
-                $"{item.Source}: source object does not exist");
+        if (source is null)
+        {
+            throw new StorageException(StorageErrorKind.NotFound, item.Source.ToString(), $"{item.Source}: source object does not exist");
+        }
         // For segment files the expected length is start + size, a minimum: only shorter is wrong.
         if (item.ExpectedLength >= 0 && source.Length < item.ExpectedLength)
         {
             throw new StorageException(StorageErrorKind.Integrity, item.Source.ToString(),
                 $"{item.Source}: {source.Length} bytes, but the snapshot metadata expects at least {item.ExpectedLength}");
         }
-        var existing = await _destination.StatAsync(item.Destination, cancellationToken).ConfigureAwait(false);
         // Destination writes are atomic, so an existing object of the right size is a finished copy.
         var complete = existing is not null && existing.Length == source.Length && !ETagsDiffer(source.ETag, existing.ETag);
         return new PlannedCopy(item, source, complete ? existing : null);
     }
 
+    /// <summary>
+    /// Copies one object; a whole-object failure that a fresh attempt can fix is retried. Each request
+    /// is already retried by the store, but a streamed body that is cut for good or fails its
+    /// length/MD5 check (<see cref="StorageErrorKind.Network"/>, <see cref="StorageErrorKind.Integrity"/>)
+    /// can only be fixed by reading the object again (unless the store already retried it); such an attempt left nothing at the destination
+    /// (the write was never completed, or the corrupt object was deleted), so it is safe to repeat.
+    /// </summary>
     private async Task<CopyResult> CopyOneAsync(PlannedCopy plan, CopyProgressTracker tracker, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CopyOnceAsync(plan, tracker, cancellationToken).ConfigureAwait(false);
+            }
+            // A failure the store already retried (a request, or a body it resumed or re-read) is final.
+            catch (StorageException e) when (e.Kind is StorageErrorKind.Integrity or StorageErrorKind.Network
+                && RetryPolicy.AttemptsOf(e) == 1 && attempt < _options.MaxObjectAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                // Full jitter, as for requests: uniform in [0, base × 2^attempt].
+                var ceiling = ObjectRetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<CopyResult> CopyOnceAsync(PlannedCopy plan, CopyProgressTracker tracker, CancellationToken cancellationToken)
     {
         var destination = plan.Item.Destination;
         ObjectInfo written;
@@ -123,9 +159,8 @@ public sealed class CopyEngine
             written = await StreamAsync(plan, tracker, cancellationToken).ConfigureAwait(false);
             method = CopyMethod.Streamed;
         }
-        var verified = await VerifyAsync(plan, cancellationToken).ConfigureAwait(false);
         tracker.ObjectDone(method == CopyMethod.Streamed ? 0 : written.Length, skipped: false);
-        return new CopyResult(plan.Item, method, verified);
+        return new CopyResult(plan.Item, method, written);
     }
 
     /// <summary>Source body piped into the destination write; no temporary files, memory bounded by the stores' part buffers.</summary>
@@ -138,7 +173,17 @@ public sealed class CopyEngine
         await using (body.ConfigureAwait(false))
         {
             using var verifying = new VerifyingReadStream(body, source.Uri, source.Length, expectedMd5, tracker.BytesStreamed, cancellationToken);
-            var written = await _destination.WriteAsync(destination, verifying, source.Length, cancellationToken).ConfigureAwait(false);
+            ObjectInfo written;
+            try
+            {
+                written = await _destination.WriteAsync(destination, verifying, source.Length, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The attempt may be retried: take its bytes back out of the progress.
+                tracker.BytesStreamed(-verifying.BytesRead);
+                throw;
+            }
             try
             {
                 // Normally a no-op: stores read to the end, where the body was already verified.
@@ -159,12 +204,14 @@ public sealed class CopyEngine
     }
 
     /// <exception cref="StorageException">Integrity when the destination is missing or has the wrong length (a wrong one is deleted).</exception>
-    private async Task<ObjectInfo> VerifyAsync(PlannedCopy plan, CancellationToken cancellationToken)
+    private async Task<ObjectInfo> VerifyAsync(PlannedCopy plan, ObjectInfo? copied)
     {
         var destination = plan.Item.Destination;
-        var copied = await _destination.StatAsync(destination, cancellationToken).ConfigureAwait(false)
-            ?? throw new StorageException(StorageErrorKind.Integrity, destination.ToString(),
-                $"{destination}: missing right after copying {plan.Source.Uri} to it");
+        if (copied is null)
+        {
+            throw new StorageException(StorageErrorKind.Integrity, destination.ToString(),
+                $"{destination}: missing after copying {plan.Source.Uri} to it");
+        }
         if (copied.Length != plan.Source.Length)
         {
             await DeleteCorruptAsync(destination).ConfigureAwait(false);
@@ -214,8 +261,10 @@ public sealed class CopyEngine
     }
 
     /// <summary>True only when both ETags are single-part MD5s and they differ; anything else is not comparable.</summary>
-    private bool ETagsDiffer(string? source, string? destination) =>
-        _options.VerifyMd5ETags && IsPlainMd5(source) && IsPlainMd5(destination) && !source!.Equals(destination, StringComparison.OrdinalIgnoreCase);
+    private bool ETagsDiffer(string? source, string? destination) => ETagsDiffer(source, destination, _options.VerifyMd5ETags);
+
+    private static bool ETagsDiffer(string? source, string? destination, bool verify) =>
+        verify && IsPlainMd5(source) && IsPlainMd5(destination) && !source!.Equals(destination, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A single-part S3 ETag: 32 hex digits (multipart ETags carry "-parts").</summary>
     private static bool IsPlainMd5(string? etag) => etag is { Length: 32 } && etag.All(char.IsAsciiHexDigit);

@@ -55,6 +55,35 @@ public static class SnapshotVerifier
         var sstPaths = SstPaths(snapshot.Metadata);
         var indexed = files.Files.Select((file, index) => (file, index)).ToList();
         var deepChecked = 0;
+        // One listing per directory instead of a HEAD per file, per store (references may use several).
+        var stats = new ConcurrentDictionary<StorageUri, ObjectInfo?>();
+        var unreadable = new ConcurrentDictionary<StorageUri, string>();
+        foreach (var group in files.Files.GroupBy(f => f.Uri.IsS3 ? f.Uri.Bucket : ""))
+        {
+            IObjectStore store;
+            try
+            {
+                store = storeFor(group.First().Uri);
+                foreach (var (uri, info) in await ObjectStats.StatManyAsync(store, group.Select(f => f.Uri), options.Parallelism, cancellationToken).ConfigureAwait(false))
+                {
+                    stats[uri] = info;
+                }
+            }
+            catch (StorageException e) when (e.Kind is StorageErrorKind.NoSuchBucket)
+            {
+                foreach (var f in group)
+                {
+                    stats[f.Uri] = null;
+                }
+            }
+            catch (StorageException e)
+            {
+                foreach (var f in group)
+                {
+                    unreadable[f.Uri] = e.Message;
+                }
+            }
+        }
         await Parallel.ForEachAsync(indexed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = cancellationToken }, async (item, ct) =>
         {
             var (file, index) = item;
@@ -79,15 +108,13 @@ public static class SnapshotVerifier
                 findings.Add((baseOrder + 1, new Finding(FindingKind.OutsideSnapshot, uri, where, options.RequireSelfContained)));
             }
 
-            ObjectInfo? info;
-            try
+            if (unreadable.TryGetValue(file.Uri, out var reason))
             {
-                info = await storeFor(file.Uri).StatAsync(file.Uri, ct).ConfigureAwait(false);
+                // One unreadable reference (permissions, another medium) is a finding; the rest are still checked.
+                findings.Add((baseOrder + 2, new Finding(FindingKind.Unreadable, uri, reason, true)));
+                return;
             }
-            catch (StorageException e) when (e.Kind is StorageErrorKind.NoSuchBucket or StorageErrorKind.NotFound)
-            {
-                info = null;
-            }
+            var info = stats.GetValueOrDefault(file.Uri);
             if (info is null)
             {
                 findings.Add((baseOrder + 2, new Finding(FindingKind.Missing, uri, "missing", true)));

@@ -148,10 +148,10 @@ public sealed partial class S3ObjectStore
             var etags = await Task.WhenAll(parts).ConfigureAwait(false);
             CheckLength(uri, total, length);
             var completeRequest = new CompleteMultipartUploadRequest { BucketName = uri.Bucket, Key = uri.Key, UploadId = uploadId, PartETags = [.. etags] };
-            var response = await CallAsync(uri, "complete multipart upload of", ct => _client.CompleteMultipartUploadAsync(completeRequest, ct), cancellationToken).ConfigureAwait(false);
+            var result = await CompleteAsync(uri, completeRequest, "complete multipart upload of", subjectIsComplete: false, total, cancellationToken).ConfigureAwait(false);
             completed = true;
             _bucketsSeen.TryAdd(uri.Bucket, true);
-            return await CompletedObjectAsync(uri, total, response.ETag, cancellationToken).ConfigureAwait(false);
+            return result;
         }
         finally
         {
@@ -231,9 +231,9 @@ public sealed partial class S3ObjectStore
                 etags[index] = new PartETag(index + 1, response.ETag);
             }).ConfigureAwait(false);
             var completeRequest = new CompleteMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key, UploadId = uploadId, PartETags = [.. etags] };
-            var response = await CallAsync(destination, $"{subject} (complete):", ct => _client.CompleteMultipartUploadAsync(completeRequest, ct), cancellationToken, subjectIsComplete: true).ConfigureAwait(false);
+            var result = await CompleteAsync(destination, completeRequest, $"{subject} (complete):", subjectIsComplete: true, source.Length, cancellationToken).ConfigureAwait(false);
             completed = true;
-            return await CompletedObjectAsync(destination, source.Length, response.ETag, cancellationToken).ConfigureAwait(false);
+            return result;
         }
         finally
         {
@@ -241,6 +241,29 @@ public sealed partial class S3ObjectStore
             {
                 await AbortAsync(destination, uploadId, []).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// CompleteMultipartUpload with retries. When a response is lost after the server completed the upload,
+    /// the retry answers NoSuchUpload: then the object is there, with a multipart ETag of this many parts and
+    /// the expected length, and that is success, not failure.
+    /// </summary>
+    private async Task<ObjectInfo> CompleteAsync(StorageUri uri, CompleteMultipartUploadRequest request, string action, bool subjectIsComplete, long length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await CallAsync(uri, action, ct => _client.CompleteMultipartUploadAsync(request, ct), cancellationToken, subjectIsComplete).ConfigureAwait(false);
+            return await CompletedObjectAsync(uri, length, response.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.ErrorCode == "NoSuchUpload")
+        {
+            var existing = await StatAsync(uri, cancellationToken).ConfigureAwait(false);
+            if (existing is not null && existing.Length == length && existing.ETag?.EndsWith($"-{request.PartETags.Count}", StringComparison.Ordinal) == true)
+            {
+                return existing;
+            }
+            throw;
         }
     }
 

@@ -159,9 +159,14 @@ public sealed partial class S3ObjectStore : IObjectStore
     /// <summary>
     /// The byte range as a stream that must be disposed. Reading to the end verifies that the
     /// length the server announced arrived (<see cref="StorageErrorKind.Integrity"/> otherwise).
-    /// Only opening the response is retried; a connection cut mid-body surfaces as Network.
+    /// Opening the response is retried; a connection cut mid-body is resumed with a ranged GET
+    /// pinned to the object's ETag (async reads, up to <see cref="S3Settings.MaxRetries"/> times).
+    /// A whole-object read of an object whose ETag is its MD5 is hashed and checked as its last
+    /// bytes arrive; up to <see cref="S3StoreOptions.VerifiedReadBufferSize"/> bytes such a read is
+    /// buffered and verified before it is returned, and re-read on a mismatch, so small files (such
+    /// as _metadata) are never handed out corrupted and a corrupted transfer costs only a retry.
     /// </summary>
-    /// <exception cref="StorageException">NotFound, NoSuchBucket, Credentials, Network, Other.</exception>
+    /// <exception cref="StorageException">NotFound, NoSuchBucket, Credentials, Network, Other; Integrity for a buffered read that stays corrupt.</exception>
     public async Task<Stream> OpenReadAsync(StorageUri uri, long offset, long length, CancellationToken cancellationToken)
     {
         RequireS3(uri);
@@ -183,8 +188,86 @@ public sealed partial class S3ObjectStore : IObjectStore
             request.ByteRange = new ByteRange($"bytes={offset}-");
         }
         var response = await CallAsync(uri, "read", ct => _client.GetObjectAsync(request, ct), cancellationToken).ConfigureAwait(false);
-        return new S3ReadStream(response, response.ContentLength, uri, _endpoint);
+        var stream = ReadStreamFor(uri, offset, response);
+        if (stream.ExpectedMd5 is null || stream.Length > Options.VerifiedReadBufferSize)
+        {
+            return stream;
+        }
+        return await ReadVerifiedAsync(uri, stream, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The body of <paramref name="response"/> (a read starting at <paramref name="offset"/>), resumable and, for whole objects, MD5-checked.</summary>
+    private S3ReadStream ReadStreamFor(StorageUri uri, long offset, GetObjectResponse response, int? maxResumes = null)
+    {
+        var expected = response.ContentLength;
+        var etag = S3ETag.Normalize(response.ETag);
+        // "bytes 0-99/100": the total object size; no Content-Range means the whole object.
+        var total = response.ContentRange is { } range && range.LastIndexOf('/') is var slash and >= 0
+            && long.TryParse(range.AsSpan(slash + 1), System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : expected;
+        var wholeObject = offset == 0 && total == expected;
+        // SSE-KMS and SSE-C objects have ETags that are not MD5s of the data.
+        var encrypted = response.ServerSideEncryptionMethod?.Value?.StartsWith("aws:kms", StringComparison.Ordinal) == true
+            || !string.IsNullOrEmpty(response.ServerSideEncryptionCustomerMethod?.Value) && response.ServerSideEncryptionCustomerMethod != ServerSideEncryptionCustomerMethod.None;
+        var md5 = wholeObject && !encrypted && IsPlainMd5(etag) ? etag : null;
+        Func<long, CancellationToken, Task<GetObjectResponse>>? resume = etag is null ? null : (done, cancellationToken) =>
+            CallAsync(uri, "read", ct => _client.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = uri.Bucket,
+                Key = uri.Key,
+                ByteRange = new ByteRange(offset + done, offset + expected - 1),
+                // The rest must come from the same object version, not one written since.
+                EtagToMatch = $"\"{etag}\"",
+            }, ct), cancellationToken);
+        return new S3ReadStream(response, expected, uri, _endpoint, resume, RetryPolicy, md5, Math.Max(0, maxResumes ?? RetryPolicy.MaxRetries));
+    }
+
+    /// <summary>
+    /// Reads a small whole object into memory and verifies its length and MD5 before returning it;
+    /// a cut or corrupted transfer is read again (bounded by the retry policy) instead of failing.
+    /// </summary>
+    private async Task<Stream> ReadVerifiedAsync(StorageUri uri, S3ReadStream stream, CancellationToken cancellationToken)
+    {
+        // One budget for re-reads and resumes together, so a persistently failing read gives up
+        // after about as many requests as any other failing request.
+        var attempts = 1;
+        while (true)
+        {
+            try
+            {
+                var buffer = new byte[stream.Length];
+                await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                await stream.DisposeAsync().ConfigureAwait(false);
+                return new MemoryStream(buffer, writable: false);
+            }
+            catch (StorageException e) when (e.Kind is StorageErrorKind.Integrity or StorageErrorKind.Network
+                && !cancellationToken.IsCancellationRequested)
+            {
+                attempts += stream.Resumes;
+                await stream.DisposeAsync().ConfigureAwait(false);
+                if (attempts > RetryPolicy.MaxRetries)
+                {
+                    throw RetryPolicy.WithAttempts(e, attempts);
+                }
+                await RetryPolicy.WaitBeforeRetryAsync(attempts - 1, cancellationToken).ConfigureAwait(false);
+                attempts++;
+                var response = await CallAsync(uri, "read", ct => _client.GetObjectAsync(new GetObjectRequest { BucketName = uri.Bucket, Key = uri.Key }, ct), cancellationToken).ConfigureAwait(false);
+                stream = ReadStreamFor(uri, 0, response, RetryPolicy.MaxRetries + 1 - attempts);
+                if (stream.ExpectedMd5 is null || stream.Length > Options.VerifiedReadBufferSize)
+                {
+                    // Replaced meanwhile by something that cannot be verified here: hand it out as a stream.
+                    return stream;
+                }
+            }
+            catch
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A single-part S3 ETag: 32 hex digits (multipart ETags carry "-parts").</summary>
+    private static bool IsPlainMd5(string? etag) => etag is { Length: 32 } && etag.All(char.IsAsciiHexDigit);
 
     /// <exception cref="StorageException">NotFound (missing source), NoSuchBucket, Credentials, Network, Other.</exception>
     public async Task<ObjectInfo> CopyAsync(ObjectInfo source, StorageUri destination, CancellationToken cancellationToken)

@@ -27,6 +27,12 @@ public sealed record S3StoreOptions
     /// <summary>Part size for multipart server-side copies.</summary>
     public long CopyPartSize { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Whole-object reads up to this size whose ETag is an MD5 are read into memory and verified
+    /// (length and MD5) before the caller sees a byte, and re-read when corrupted or cut.
+    /// </summary>
+    public int VerifiedReadBufferSize { get; init; } = 1024 * 1024;
+
     /// <summary>Per-request HTTP timeout.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -41,6 +47,7 @@ public sealed record S3StoreOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(PartSize, MaxSingleCopySize);
         ArgumentOutOfRangeException.ThrowIfLessThan(PartConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(CopyThreshold);
+        ArgumentOutOfRangeException.ThrowIfNegative(VerifiedReadBufferSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CopyThreshold, MaxSingleCopySize);
         ArgumentOutOfRangeException.ThrowIfLessThan(CopyPartSize, MinPartSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CopyPartSize, MaxSingleCopySize);
