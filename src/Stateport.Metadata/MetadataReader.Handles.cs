@@ -25,24 +25,24 @@ public static partial class MetadataReader
             case TypeCodes.ByteStreamStateHandle:
                 return new ByteStreamStateHandle { HandleName = r.ReadUtf(), Data = r.ReadBytes32("inline state length") };
             case TypeCodes.FileStreamStateHandle:
-            {
-                var size = r.ReadInt64();
-                return new FileStateHandle { StateSize = size, FilePath = r.ReadUtf() };
-            }
+                {
+                    var size = r.ReadInt64();
+                    return new FileStateHandle { StateSize = size, FilePath = r.ReadUtf() };
+                }
             case TypeCodes.RelativeStreamStateHandle:
-            {
-                var path = r.ReadUtf();
-                return new RelativeFileStateHandle { RelativePath = path, StateSize = r.ReadInt64() };
-            }
+                {
+                    var path = r.ReadUtf();
+                    return new RelativeFileStateHandle { RelativePath = path, StateSize = r.ReadInt64() };
+                }
             case TypeCodes.KeyGroupsHandle:
-            {
-                Enter(ref r);
-                var handle = new KeyGroupsStateHandle(code);
-                ReadKeyGroupRangeOffsets(ref r, handle);
-                handle.Delegate = ReadStreamHandle(ref r);
-                r.Depth--;
-                return handle;
-            }
+                {
+                    Enter(ref r);
+                    var handle = new KeyGroupsStateHandle(code);
+                    ReadKeyGroupRangeOffsets(ref r, handle);
+                    handle.Delegate = ReadStreamHandle(ref r);
+                    r.Depth--;
+                    return handle;
+                }
             case TypeCodes.SegmentFileHandle:
                 return new SegmentFileStateHandle
                 {
@@ -83,113 +83,113 @@ public static partial class MetadataReader
             case TypeCodes.NullHandle:
                 return null;
             case TypeCodes.KeyGroupsHandle or TypeCodes.SavepointKeyGroupsHandle or TypeCodes.KeyGroupsHandleV2:
-            {
-                Enter(ref r);
-                var handle = new KeyGroupsStateHandle(code);
-                ReadKeyGroupRangeOffsets(ref r, handle);
-                handle.Delegate = ReadStreamHandle(ref r);
-                if (code == TypeCodes.KeyGroupsHandleV2)
                 {
-                    handle.StateHandleId = r.ReadUtf();
+                    Enter(ref r);
+                    var handle = new KeyGroupsStateHandle(code);
+                    ReadKeyGroupRangeOffsets(ref r, handle);
+                    handle.Delegate = ReadStreamHandle(ref r);
+                    if (code == TypeCodes.KeyGroupsHandleV2)
+                    {
+                        handle.StateHandleId = r.ReadUtf();
+                    }
+                    r.Depth--;
+                    return handle;
                 }
-                r.Depth--;
-                return handle;
-            }
             case TypeCodes.IncrementalKeyGroupsHandle or TypeCodes.IncrementalKeyGroupsHandleV2:
-            {
-                Enter(ref r);
-                var v2 = code == TypeCodes.IncrementalKeyGroupsHandleV2;
-                var handle = new IncrementalRemoteKeyedStateHandle(code)
                 {
-                    CheckpointId = r.ReadInt64(),
-                    BackendIdentifier = r.ReadUtf(),
-                    KeyGroupRange = ReadKeyGroupRange(ref r),
-                };
-                if (v2)
-                {
-                    handle.CheckpointedSize = r.ReadInt64();
+                    Enter(ref r);
+                    var v2 = code == TypeCodes.IncrementalKeyGroupsHandleV2;
+                    var handle = new IncrementalRemoteKeyedStateHandle(code)
+                    {
+                        CheckpointId = r.ReadInt64(),
+                        BackendIdentifier = r.ReadUtf(),
+                        KeyGroupRange = ReadKeyGroupRange(ref r),
+                    };
+                    if (v2)
+                    {
+                        handle.CheckpointedSize = r.ReadInt64();
+                    }
+                    handle.MetaDataState = ReadStreamHandle(ref r);
+                    handle.SharedState = ReadHandleList(ref r, "shared state count");
+                    handle.PrivateState = ReadHandleList(ref r, "private state count");
+                    if (v2)
+                    {
+                        handle.StateHandleId = r.ReadUtf();
+                    }
+                    r.Depth--;
+                    return handle;
                 }
-                handle.MetaDataState = ReadStreamHandle(ref r);
-                handle.SharedState = ReadHandleList(ref r, "shared state count");
-                handle.PrivateState = ReadHandleList(ref r, "private state count");
-                if (v2)
-                {
-                    handle.StateHandleId = r.ReadUtf();
-                }
-                r.Depth--;
-                return handle;
-            }
             case TypeCodes.ChangelogHandle or TypeCodes.ChangelogHandleV2:
-            {
-                Enter(ref r);
-                var layout = code == TypeCodes.ChangelogHandleV2 ? ChangelogLayout.B : r.ChangelogLayout;
-                var handle = new ChangelogStateBackendHandle(code, layout) { KeyGroupRange = ReadKeyGroupRange(ref r) };
-                if (layout == ChangelogLayout.B)
                 {
-                    handle.CheckpointedSize = r.ReadInt64();
-                }
-                handle.Materialized = ReadKeyedList(ref r, "materialized state count");
-                handle.NonMaterialized = ReadKeyedList(ref r, "non-materialized state count");
-                if (layout == ChangelogLayout.B)
-                {
-                    handle.MaterializationId = r.ReadInt64();
-                    if (code == TypeCodes.ChangelogHandleV2)
+                    Enter(ref r);
+                    var layout = code == TypeCodes.ChangelogHandleV2 ? ChangelogLayout.B : r.ChangelogLayout;
+                    var handle = new ChangelogStateBackendHandle(code, layout) { KeyGroupRange = ReadKeyGroupRange(ref r) };
+                    if (layout == ChangelogLayout.B)
                     {
-                        handle.CheckpointId = r.ReadInt64();
+                        handle.CheckpointedSize = r.ReadInt64();
                     }
-                    handle.StateHandleId = r.ReadUtf();
+                    handle.Materialized = ReadKeyedList(ref r, "materialized state count");
+                    handle.NonMaterialized = ReadKeyedList(ref r, "non-materialized state count");
+                    if (layout == ChangelogLayout.B)
+                    {
+                        handle.MaterializationId = r.ReadInt64();
+                        if (code == TypeCodes.ChangelogHandleV2)
+                        {
+                            handle.CheckpointId = r.ReadInt64();
+                        }
+                        handle.StateHandleId = r.ReadUtf();
+                    }
+                    r.Depth--;
+                    return handle;
                 }
-                r.Depth--;
-                return handle;
-            }
             case TypeCodes.ChangelogByteIncrementHandle:
-            {
-                var handle = new InMemoryChangelogStateHandle(r.ChangelogLayout)
                 {
-                    KeyGroupRange = ReadKeyGroupRange(ref r),
-                    From = r.ReadInt64(),
-                    To = r.ReadInt64(),
-                };
-                var count = r.ReadCount("change count", 8);
-                var changes = new ArrayFiller<KeyGroupChange>(count, r.Remaining);
-                for (var i = 0; i < count; i++)
-                {
-                    var keyGroup = r.ReadInt32();
-                    changes.Add(new KeyGroupChange(keyGroup, r.ReadBytes32("change length")));
-                }
-                handle.Changes = changes.ToArray();
-                if (handle.Layout == ChangelogLayout.B)
-                {
-                    handle.StateHandleId = r.ReadUtf();
-                }
-                return handle;
-            }
-            case TypeCodes.ChangelogFileIncrementHandle or TypeCodes.ChangelogFileIncrementHandleV2:
-            {
-                Enter(ref r);
-                var layout = code == TypeCodes.ChangelogFileIncrementHandleV2 ? ChangelogLayout.B : r.ChangelogLayout;
-                var handle = new ChangelogStateHandleStreamImpl(code, layout) { KeyGroupRange = ReadKeyGroupRange(ref r) };
-                var count = r.ReadCount("changelog file count", 9);
-                var handles = new ArrayFiller<OffsetStreamHandle>(count, r.Remaining);
-                for (var i = 0; i < count; i++)
-                {
-                    var entryOffset = r.ReadInt64();
-                    handles.Add(new OffsetStreamHandle { Offset = entryOffset, Handle = ReadStreamHandle(ref r) });
-                }
-                handle.Handles = handles.ToArray();
-                handle.StateSize = r.ReadInt64();
-                if (layout == ChangelogLayout.B)
-                {
-                    handle.CheckpointedSize = r.ReadInt64();
-                    handle.StateHandleId = r.ReadUtf();
-                    if (code == TypeCodes.ChangelogFileIncrementHandleV2)
+                    var handle = new InMemoryChangelogStateHandle(r.ChangelogLayout)
                     {
-                        handle.StorageIdentifier = r.ReadUtf();
+                        KeyGroupRange = ReadKeyGroupRange(ref r),
+                        From = r.ReadInt64(),
+                        To = r.ReadInt64(),
+                    };
+                    var count = r.ReadCount("change count", 8);
+                    var changes = new ArrayFiller<KeyGroupChange>(count, r.Remaining);
+                    for (var i = 0; i < count; i++)
+                    {
+                        var keyGroup = r.ReadInt32();
+                        changes.Add(new KeyGroupChange(keyGroup, r.ReadBytes32("change length")));
                     }
+                    handle.Changes = changes.ToArray();
+                    if (handle.Layout == ChangelogLayout.B)
+                    {
+                        handle.StateHandleId = r.ReadUtf();
+                    }
+                    return handle;
                 }
-                r.Depth--;
-                return handle;
-            }
+            case TypeCodes.ChangelogFileIncrementHandle or TypeCodes.ChangelogFileIncrementHandleV2:
+                {
+                    Enter(ref r);
+                    var layout = code == TypeCodes.ChangelogFileIncrementHandleV2 ? ChangelogLayout.B : r.ChangelogLayout;
+                    var handle = new ChangelogStateHandleStreamImpl(code, layout) { KeyGroupRange = ReadKeyGroupRange(ref r) };
+                    var count = r.ReadCount("changelog file count", 9);
+                    var handles = new ArrayFiller<OffsetStreamHandle>(count, r.Remaining);
+                    for (var i = 0; i < count; i++)
+                    {
+                        var entryOffset = r.ReadInt64();
+                        handles.Add(new OffsetStreamHandle { Offset = entryOffset, Handle = ReadStreamHandle(ref r) });
+                    }
+                    handle.Handles = handles.ToArray();
+                    handle.StateSize = r.ReadInt64();
+                    if (layout == ChangelogLayout.B)
+                    {
+                        handle.CheckpointedSize = r.ReadInt64();
+                        handle.StateHandleId = r.ReadUtf();
+                        if (code == TypeCodes.ChangelogFileIncrementHandleV2)
+                        {
+                            handle.StorageIdentifier = r.ReadUtf();
+                        }
+                    }
+                    r.Depth--;
+                    return handle;
+                }
             default:
                 throw MetadataFormatException.UnknownHandleType(offset, code, "keyed state", r.Context);
         }

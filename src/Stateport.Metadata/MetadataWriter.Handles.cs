@@ -79,25 +79,25 @@ public static partial class MetadataWriter
                 WriteStreamHandle(w, h);
                 break;
             case IncrementalRemoteKeyedStateHandle h:
-            {
-                var v2 = h.TypeCode == TypeCodes.IncrementalKeyGroupsHandleV2;
-                w.WriteByte(h.TypeCode);
-                w.WriteInt64(h.CheckpointId);
-                w.WriteUtf(h.BackendIdentifier);
-                WriteKeyGroupRange(w, h.KeyGroupRange);
-                if (v2)
                 {
-                    w.WriteInt64(h.CheckpointedSize);
+                    var v2 = h.TypeCode == TypeCodes.IncrementalKeyGroupsHandleV2;
+                    w.WriteByte(h.TypeCode);
+                    w.WriteInt64(h.CheckpointId);
+                    w.WriteUtf(h.BackendIdentifier);
+                    WriteKeyGroupRange(w, h.KeyGroupRange);
+                    if (v2)
+                    {
+                        w.WriteInt64(h.CheckpointedSize);
+                    }
+                    WriteStreamHandle(w, h.MetaDataState);
+                    WriteHandleList(w, h.SharedState);
+                    WriteHandleList(w, h.PrivateState);
+                    if (v2)
+                    {
+                        w.WriteUtf(h.StateHandleId);
+                    }
+                    break;
                 }
-                WriteStreamHandle(w, h.MetaDataState);
-                WriteHandleList(w, h.SharedState);
-                WriteHandleList(w, h.PrivateState);
-                if (v2)
-                {
-                    w.WriteUtf(h.StateHandleId);
-                }
-                break;
-            }
             case ChangelogStateBackendHandle h:
                 w.WriteByte(h.TypeCode);
                 WriteKeyGroupRange(w, h.KeyGroupRange);

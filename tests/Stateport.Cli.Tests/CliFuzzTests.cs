@@ -86,10 +86,10 @@ public sealed class CliFuzzTests(ITestOutputHelper log)
     }
 
     /// <summary>
-    /// Fuzzer finding: the checkpoint properties check (JavaSerialization.Walker.ClassDescriptor) follows
-    /// superclass descriptors by plain recursion without the depth limit Object() has, so a V6 file whose
-    /// properties are TC_OBJECT + 100,000 nested TC_CLASSDESC (1.5 MB) kills the process with a stack overflow
-    /// (exit 134, "Stack overflow." on stderr). Run as a child process: a stack overflow cannot be caught.
+    /// Fuzzer finding (fixed in commit 0e850f8): the checkpoint properties check (JavaSerialization.Walker)
+    /// followed superclass descriptors by plain recursion without a depth limit, so a V6 file whose properties
+    /// are TC_OBJECT + 100,000 nested TC_CLASSDESC (1.5 MB) killed the process with a stack overflow (exit 134,
+    /// "Stack overflow." on stderr). Run as a child process: a stack overflow cannot be caught.
     /// </summary>
     [Fact]
     public async Task A_deep_superclass_chain_in_the_checkpoint_properties_does_not_crash_inspect()

@@ -264,43 +264,43 @@ public sealed class SnapshotSummary
                 case KeyGroupsStateHandle h:
                     return Of((IStreamStateHandle)h, counts);
                 case IncrementalRemoteKeyedStateHandle h:
-                {
-                    Count(counts, TypeCodes.Name(h.TypeCode));
-                    var size = Of(h.MetaDataState, counts);
-                    foreach (var e in h.SharedState)
                     {
-                        size += Of(e.Handle, counts);
+                        Count(counts, TypeCodes.Name(h.TypeCode));
+                        var size = Of(h.MetaDataState, counts);
+                        foreach (var e in h.SharedState)
+                        {
+                            size += Of(e.Handle, counts);
+                        }
+                        foreach (var e in h.PrivateState)
+                        {
+                            size += Of(e.Handle, counts);
+                        }
+                        return size;
                     }
-                    foreach (var e in h.PrivateState)
-                    {
-                        size += Of(e.Handle, counts);
-                    }
-                    return size;
-                }
                 case ChangelogStateBackendHandle h:
-                {
-                    Count(counts, TypeCodes.Name(h.TypeCode));
-                    long size = 0;
-                    foreach (var m in h.Materialized)
                     {
-                        size += Of(m, counts);
+                        Count(counts, TypeCodes.Name(h.TypeCode));
+                        long size = 0;
+                        foreach (var m in h.Materialized)
+                        {
+                            size += Of(m, counts);
+                        }
+                        foreach (var m in h.NonMaterialized)
+                        {
+                            size += Of(m, counts);
+                        }
+                        return size;
                     }
-                    foreach (var m in h.NonMaterialized)
-                    {
-                        size += Of(m, counts);
-                    }
-                    return size;
-                }
                 case InMemoryChangelogStateHandle h:
-                {
-                    Count(counts, TypeCodes.Name(h.TypeCode));
-                    long size = 0;
-                    foreach (var c in h.Changes)
                     {
-                        size += c.Change.Length;
+                        Count(counts, TypeCodes.Name(h.TypeCode));
+                        long size = 0;
+                        foreach (var c in h.Changes)
+                        {
+                            size += c.Change.Length;
+                        }
+                        return size;
                     }
-                    return size;
-                }
                 case ChangelogStateHandleStreamImpl h:
                     Count(counts, TypeCodes.Name(h.TypeCode));
                     foreach (var e in h.Handles)

@@ -152,39 +152,39 @@ internal static class JavaSerialization
                     case TcNull:
                         return null;
                     case TcReference:
-                    {
-                        var handle = I32() - 0x7E0000;
-                        if (handle < 0 || handle >= _handles.Count)
                         {
-                            throw new Unsupported();
+                            var handle = I32() - 0x7E0000;
+                            if (handle < 0 || handle >= _handles.Count)
+                            {
+                                throw new Unsupported();
+                            }
+                            return _handles[handle];
                         }
-                        return _handles[handle];
-                    }
                     case TcClassDesc or TcProxyClassDesc:
                         Position--;
                         return ClassDescriptor();
                     case TcString:
-                    {
-                        var s = Utf();
-                        _handles.Add(s);
-                        return s;
-                    }
+                        {
+                            var s = Utf();
+                            _handles.Add(s);
+                            return s;
+                        }
                     case TcLongString:
-                    {
-                        Need(8);
-                        var n = BinaryPrimitives.ReadInt64BigEndian(data.AsSpan(Position));
-                        Position += 8;
-                        Skip(n);
-                        _handles.Add(null);
-                        return null;
-                    }
+                        {
+                            Need(8);
+                            var n = BinaryPrimitives.ReadInt64BigEndian(data.AsSpan(Position));
+                            Position += 8;
+                            Skip(n);
+                            _handles.Add(null);
+                            return null;
+                        }
                     case TcEnum:
-                    {
-                        ClassDescriptor();
-                        _handles.Add(null);
-                        Object();
-                        return null;
-                    }
+                        {
+                            ClassDescriptor();
+                            _handles.Add(null);
+                            Object();
+                            return null;
+                        }
                     case TcClass:
                         ClassDescriptor();
                         _handles.Add(null);
@@ -230,52 +230,52 @@ internal static class JavaSerialization
                 case TcNull:
                     return null;
                 case TcReference:
-                {
-                    var handle = I32() - 0x7E0000;
-                    return handle >= 0 && handle < _handles.Count && _handles[handle] is ClassDesc d ? d : throw new Unsupported();
-                }
+                    {
+                        var handle = I32() - 0x7E0000;
+                        return handle >= 0 && handle < _handles.Count && _handles[handle] is ClassDesc d ? d : throw new Unsupported();
+                    }
                 case TcClassDesc:
-                {
-                    var name = Utf();
-                    Skip(8); // serialVersionUID
-                    var index = _handles.Count;
-                    _handles.Add(null);
-                    var flags = U8();
-                    Need(2);
-                    int count = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(Position));
-                    Position += 2;
-                    var fields = new (char, string?)[count];
-                    for (var i = 0; i < count; i++)
                     {
-                        var type = (char)U8();
-                        Utf();
-                        string? className = null;
-                        if (type is 'L' or '[')
+                        var name = Utf();
+                        Skip(8); // serialVersionUID
+                        var index = _handles.Count;
+                        _handles.Add(null);
+                        var flags = U8();
+                        Need(2);
+                        int count = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(Position));
+                        Position += 2;
+                        var fields = new (char, string?)[count];
+                        for (var i = 0; i < count; i++)
                         {
-                            className = Object() as string;
+                            var type = (char)U8();
+                            Utf();
+                            string? className = null;
+                            if (type is 'L' or '[')
+                            {
+                                className = Object() as string;
+                            }
+                            fields[i] = (type, className);
                         }
-                        fields[i] = (type, className);
+                        Annotation();
+                        var desc = new ClassDesc(name, flags, fields, null);
+                        _handles[index] = desc;
+                        var super = ClassDescriptor();
+                        desc = desc with { Super = super };
+                        _handles[index] = desc;
+                        return desc;
                     }
-                    Annotation();
-                    var desc = new ClassDesc(name, flags, fields, null);
-                    _handles[index] = desc;
-                    var super = ClassDescriptor();
-                    desc = desc with { Super = super };
-                    _handles[index] = desc;
-                    return desc;
-                }
                 case TcProxyClassDesc:
-                {
-                    _handles.Add(null);
-                    var n = I32();
-                    for (var i = 0; i < n; i++)
                     {
-                        Utf();
+                        _handles.Add(null);
+                        var n = I32();
+                        for (var i = 0; i < n; i++)
+                        {
+                            Utf();
+                        }
+                        Annotation();
+                        ClassDescriptor();
+                        return null;
                     }
-                    Annotation();
-                    ClassDescriptor();
-                    return null;
-                }
                 default:
                     throw new Unsupported();
             }
