@@ -63,3 +63,13 @@ public sealed record StoreCapabilities(
 
 /// <summary>One object: where it is, its size, and its ETag when the backend has one.</summary>
 public sealed record ObjectInfo(StorageUri Uri, long Length, string? ETag, DateTimeOffset? LastModified = null);
+
+/// <summary>
+/// A read stream that checks its own content (e.g. an S3 whole-object read against a plain-MD5 ETag) and
+/// fails a read rather than deliver corrupted bytes: callers need not hash it again.
+/// </summary>
+public interface ISelfVerifyingStream
+{
+    /// <summary>True when this stream verifies the whole body's checksum.</summary>
+    bool VerifiesContent { get; }
+}

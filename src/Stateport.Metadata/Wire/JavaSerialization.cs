@@ -244,7 +244,10 @@ internal static class JavaSerialization
                         Need(2);
                         int count = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(Position));
                         Position += 2;
-                        var fields = new (char, string?)[count];
+                        // Each field takes at least 3 bytes (type code + name length), and a field's class name may nest
+                        // another descriptor: grow the list as fields are read, never by the claimed count.
+                        Need(count * 3);
+                        var fields = new List<(char, string?)>(Math.Min(count, 16));
                         for (var i = 0; i < count; i++)
                         {
                             var type = (char)U8();
@@ -254,10 +257,10 @@ internal static class JavaSerialization
                             {
                                 className = Object() as string;
                             }
-                            fields[i] = (type, className);
+                            fields.Add((type, className));
                         }
                         Annotation();
-                        var desc = new ClassDesc(name, flags, fields, null);
+                        var desc = new ClassDesc(name, flags, [.. fields], null);
                         _handles[index] = desc;
                         var super = ClassDescriptor();
                         desc = desc with { Super = super };

@@ -168,11 +168,17 @@ public sealed class CopyEngine
     {
         var source = plan.Source;
         var destination = plan.Item.Destination;
-        var expectedMd5 = _options.VerifyMd5ETags && IsPlainMd5(source.ETag) ? source.ETag : null;
         var body = await _source.OpenReadAsync(source.Uri, 0, source.Length, cancellationToken).ConfigureAwait(false);
         await using (body.ConfigureAwait(false))
         {
-            using var verifying = new VerifyingReadStream(body, source.Uri, source.Length, expectedMd5, tracker.BytesStreamed, cancellationToken);
+            // MD5 costs CPU on every byte: check the source ETag here only when the source store does not
+            // already (an S3 whole-object read checks it itself), and hash for the destination only when it
+            // will answer with a comparable single-PUT ETag.
+            var sourceVerifies = body is ISelfVerifyingStream { VerifiesContent: true };
+            var expectedMd5 = _options.VerifyMd5ETags && IsPlainMd5(source.ETag) && !sourceVerifies ? source.ETag : null;
+            var destinationSinglePut = _destination is not S3ObjectStore s3 || source.Length <= s3.Options.MultipartThreshold;
+            using var verifying = new VerifyingReadStream(body, source.Uri, source.Length, expectedMd5, tracker.BytesStreamed, cancellationToken,
+                hash: _options.VerifyMd5ETags && destinationSinglePut && _destination is S3ObjectStore);
             ObjectInfo written;
             try
             {
@@ -188,7 +194,7 @@ public sealed class CopyEngine
             {
                 // Normally a no-op: stores read to the end, where the body was already verified.
                 await verifying.FinishAsync(cancellationToken).ConfigureAwait(false);
-                if (_options.VerifyMd5ETags && IsPlainMd5(written.ETag) && !written.ETag!.Equals(verifying.Md5, StringComparison.OrdinalIgnoreCase))
+                if (verifying.Md5 is not null && IsPlainMd5(written.ETag) && !written.ETag!.Equals(verifying.Md5, StringComparison.OrdinalIgnoreCase))
                 {
                     throw new StorageException(StorageErrorKind.Integrity, destination.ToString(),
                         $"write {destination}: destination ETag {written.ETag} differs from the MD5 of the bytes sent ({verifying.Md5}); corrupted in transit");

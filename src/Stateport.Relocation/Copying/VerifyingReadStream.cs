@@ -20,13 +20,19 @@ internal sealed class VerifyingReadStream : Stream
     private readonly CancellationToken _cancellationToken;
     // MD5 because that is what S3 puts in single-part ETags, not for security.
 #pragma warning disable CA5351
-    private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    private readonly IncrementalHash? _md5;
 #pragma warning restore CA5351
+    private bool _finished;
 
     /// <param name="expectedMd5">Lower-case hex MD5 the body must have, or null when the source has no plain-MD5 ETag.</param>
     /// <param name="onBytesRead">Called with the size of every chunk read, for progress.</param>
-    public VerifyingReadStream(Stream inner, StorageUri source, long expectedLength, string? expectedMd5, Action<long> onBytesRead, CancellationToken cancellationToken)
+    /// <param name="hash">
+    /// Compute the MD5 (needed to check <paramref name="expectedMd5"/> or a destination's ETag); without it only
+    /// the length is checked, for bodies the source store already verifies itself.
+    /// </param>
+    public VerifyingReadStream(Stream inner, StorageUri source, long expectedLength, string? expectedMd5, Action<long> onBytesRead, CancellationToken cancellationToken, bool hash = true)
     {
+        _md5 = hash || expectedMd5 is not null ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         _inner = inner;
         _source = source;
         _expectedLength = expectedLength;
@@ -37,7 +43,7 @@ internal sealed class VerifyingReadStream : Stream
 
     public long BytesRead { get; private set; }
 
-    /// <summary>Lower-case hex MD5 of the whole body; set once the end was reached and verified.</summary>
+    /// <summary>Lower-case hex MD5 of the whole body, when hashed; set once the end was reached and verified.</summary>
     public string? Md5 { get; private set; }
 
     public override bool CanRead => true;
@@ -54,7 +60,7 @@ internal sealed class VerifyingReadStream : Stream
     public async Task FinishAsync(CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];
-        while (Md5 is null && await ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+        while (!_finished && await ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
         {
         }
     }
@@ -91,14 +97,14 @@ internal sealed class VerifyingReadStream : Stream
             throw new StorageException(StorageErrorKind.Integrity, _source.ToString(),
                 $"read {_source}: body is longer than the {_expectedLength} bytes the source reported");
         }
-        _md5.AppendData(chunk);
+        _md5?.AppendData(chunk);
         _onBytesRead(chunk.Length);
         return chunk.Length;
     }
 
     private void Finish()
     {
-        if (Md5 is not null)
+        if (_finished)
         {
             return;
         }
@@ -108,6 +114,11 @@ internal sealed class VerifyingReadStream : Stream
         {
             throw new StorageException(StorageErrorKind.Integrity, _source.ToString(),
                 $"read {_source}: body ended after {BytesRead} of {_expectedLength} bytes");
+        }
+        _finished = true;
+        if (_md5 is null)
+        {
+            return;
         }
         var md5 = Convert.ToHexStringLower(_md5.GetHashAndReset());
         if (_expectedMd5 is not null && !md5.Equals(_expectedMd5, StringComparison.OrdinalIgnoreCase))
@@ -130,7 +141,7 @@ internal sealed class VerifyingReadStream : Stream
     {
         if (disposing)
         {
-            _md5.Dispose();
+            _md5?.Dispose();
         }
         base.Dispose(disposing);
     }

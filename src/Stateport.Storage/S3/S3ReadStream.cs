@@ -17,7 +17,7 @@ namespace Stateport.Storage.S3;
 /// When the stream covers a whole object whose ETag is its MD5, the bytes are also hashed and a
 /// mismatch at the end is an Integrity error: corrupted bytes are never passed off as a clean end of stream.
 /// </remarks>
-internal sealed class S3ReadStream : Stream
+internal sealed class S3ReadStream : Stream, ISelfVerifyingStream
 {
     private readonly long _expected;
     private readonly StorageUri _uri;
@@ -56,6 +56,9 @@ internal sealed class S3ReadStream : Stream
 
     /// <summary>The MD5 the whole body is checked against, or null when it is not checked.</summary>
     public string? ExpectedMd5 => _expectedMd5;
+
+    /// <inheritdoc />
+    public bool VerifiesContent => _expectedMd5 is not null;
 
     /// <summary>How many times the body was resumed after a cut connection.</summary>
     public int Resumes => _resumes;
