@@ -45,7 +45,7 @@ public sealed partial class DestinationLock : IAsyncDisposable
         }
         await lockObject.WriteAsync(cancellationToken).ConfigureAwait(false);
         // Give a racing writer time to land, then see who won (last writer wins on S3).
-        await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
         await lockObject.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
         lockObject._heartbeat = lockObject.HeartbeatAsync();
         return lockObject;

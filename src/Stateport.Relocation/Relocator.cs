@@ -9,7 +9,8 @@ namespace Stateport.Relocation;
 /// <summary>How a relocation runs.</summary>
 public sealed record RelocateOptions
 {
-    public int Parallelism { get; init; } = 16;
+    /// <summary>Requests in flight; null = the copy engine's defaults (256 server-side, 32 streamed).</summary>
+    public int? Parallelism { get; init; }
 
     /// <summary>Delete the source snapshot after the destination is verified.</summary>
     public bool Move { get; init; }
@@ -90,7 +91,7 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         var verification = await SnapshotVerifier.VerifyAsync(loaded, _ => destination, new VerifyOptions
         {
             ForbiddenPrefixes = [plan.Source.DirectoryFlinkPath],
-            Parallelism = options.Parallelism,
+            Parallelism = options.Parallelism ?? 32,
         }, cancellationToken).ConfigureAwait(false);
         if (!verification.Restorable)
         {
@@ -132,7 +133,7 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             await destination.WriteAsync(journal, content, text.Length, cancellationToken).ConfigureAwait(false);
         }
         FailPoints.Hit("before-delete");
-        var count = await DeleteAllAsync(victims, options.Parallelism, cancellationToken).ConfigureAwait(false);
+        var count = await DeleteAllAsync(victims, options.Parallelism ?? 32, cancellationToken).ConfigureAwait(false);
         await destination.DeleteAsync(journal, cancellationToken).ConfigureAwait(false);
         return count;
     }

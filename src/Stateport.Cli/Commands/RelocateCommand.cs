@@ -17,7 +17,7 @@ internal static class RelocateCommand
         var deleteShared = new Option<bool>("--delete-shared") { Description = "With --move: also delete referenced files outside the snapshot directory (shared/); other checkpoints may still use them" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan (objects, bytes, rewrites) and touch nothing" };
         var map = new Option<string[]>("--map") { Description = "Place referenced files under FROM at TO instead of the default layout; repeatable", HelpName = "FROM=TO" };
-        var parallel = new Option<int>("--parallel") { Description = "Requests in flight", DefaultValueFactory = _ => 16 };
+        var parallel = new Option<int?>("--parallel") { Description = "Requests in flight (default: 256 for server-side copies, 32 when streaming through this host)" };
         var allowExternal = new Option<bool>("--allow-external-references") { Description = "Allow references outside the source bucket (or, locally, outside the checkpoint root)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable summary" };
         var storage = StorageOptions.ForTwoLocations();
@@ -54,7 +54,7 @@ internal static class RelocateCommand
                 // A --move interrupted after the source metadata was deleted: finish it from the journal.
                 var resumer = new Relocator(srcStore, dstStore);
                 resumer.Step += message => context.Error.WriteLine(message);
-                if (await resumer.ResumeMoveAsync(dstDirectory, Math.Max(1, parse.GetValue(parallel)), cancellationToken) is not { } deletedCount)
+                if (await resumer.ResumeMoveAsync(dstDirectory, Math.Max(1, parse.GetValue(parallel) ?? 32), cancellationToken) is not { } deletedCount)
                 {
                     throw;
                 }
@@ -88,7 +88,7 @@ internal static class RelocateCommand
             var progress = asJson ? null : new ProgressLine(context.Error, context.IsTerminal);
             var report = await relocator.RunAsync(plan, new RelocateOptions
             {
-                Parallelism = Math.Max(1, parse.GetValue(parallel)),
+                Parallelism = parse.GetValue(parallel) is { } p ? Math.Max(1, p) : null,
                 Move = parse.GetValue(move),
                 DeleteShared = parse.GetValue(deleteShared),
             }, progress, cancellationToken);

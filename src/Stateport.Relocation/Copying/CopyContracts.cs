@@ -9,7 +9,17 @@ public sealed record CopyItem(StorageUri Source, StorageUri Destination, long Ex
 public sealed record CopyOptions
 {
     /// <summary>Requests in flight at once (whole objects and multipart parts share this budget).</summary>
-    public int Parallelism { get; init; } = 16;
+    public int? Parallelism { get; init; }
+
+    /// <summary>
+    /// Default requests in flight for server-side copies: they cost no local memory, and small-object
+    /// copy throughput grows with concurrency (measured on Ceph RGW: 16 → 8.9 s, 64 → 4.5 s, 256 → 3.2 s for
+    /// 2,010 objects; s5cmd also defaults to 256 workers). Throttling answers (SlowDown) are retried.
+    /// </summary>
+    public const int DefaultServerSideParallelism = 256;
+
+    /// <summary>Default requests in flight for streamed copies: memory is bounded by parts in flight × part size.</summary>
+    public const int DefaultStreamedParallelism = 32;
 
     /// <summary>
     /// Treat 32-hex-digit ETags as MD5s: compare them to skip, and to check streamed bytes and

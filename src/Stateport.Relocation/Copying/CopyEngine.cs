@@ -23,6 +23,7 @@ public sealed class CopyEngine
     private readonly IObjectStore _destination;
     private readonly CopyOptions _options;
     private readonly bool _serverSide;
+    private readonly int _parallelism;
 
     /// <exception cref="ArgumentOutOfRangeException">When <see cref="CopyOptions.Parallelism"/> or <see cref="CopyOptions.MaxObjectAttempts"/> is below 1.</exception>
     public CopyEngine(IObjectStore source, IObjectStore destination, CopyOptions options)
@@ -30,12 +31,13 @@ public sealed class CopyEngine
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism ?? 1, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxObjectAttempts, 1);
         _source = source;
         _destination = destination;
         _options = options;
         _serverSide = source.Identity == destination.Identity && destination.Capabilities.ServerSideCopy;
+        _parallelism = options.Parallelism ?? (_serverSide ? CopyOptions.DefaultServerSideParallelism : CopyOptions.DefaultStreamedParallelism);
     }
 
     /// <summary>True when objects are copied by the destination store itself rather than streamed.</summary>
@@ -57,12 +59,12 @@ public sealed class CopyEngine
     {
         ArgumentNullException.ThrowIfNull(items);
         var stopwatch = Stopwatch.StartNew();
-        using var budget = new RequestBudget(_options.Parallelism);
+        using var budget = new RequestBudget(_parallelism);
 
         // Every source is checked before the first byte moves: a snapshot with a missing or short
         // file must not be relocated at all.
-        var sources = await ObjectStats.StatManyAsync(_source, items.Select(i => i.Source), _options.Parallelism, cancellationToken).ConfigureAwait(false);
-        var destinations = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _options.Parallelism, cancellationToken).ConfigureAwait(false);
+        var sources = await ObjectStats.StatManyAsync(_source, items.Select(i => i.Source), _parallelism, cancellationToken).ConfigureAwait(false);
+        var destinations = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _parallelism, cancellationToken).ConfigureAwait(false);
         var plans = items.Select(item => Plan(item, sources[item.Source], destinations[item.Destination])).ToArray();
 
         var tracker = new CopyProgressTracker(progress, items.Count, plans.Sum(p => p.Source.Length));
@@ -87,7 +89,7 @@ public sealed class CopyEngine
             results[index] = await CopyOneAsync(plans[index], tracker, ct).ConfigureAwait(false), budget, cancellationToken).ConfigureAwait(false);
 
         // Verify every destination object once, by listing (a HEAD per object would double the requests).
-        var copied = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _options.Parallelism, cancellationToken).ConfigureAwait(false);
+        var copied = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _parallelism, cancellationToken).ConfigureAwait(false);
         for (var index = 0; index < items.Count; index++)
         {
             results[index] = results[index] with { Destination = await VerifyAsync(plans[index], copied[items[index].Destination]).ConfigureAwait(false) };
