@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Stateport.Storage;
@@ -164,41 +163,13 @@ internal sealed class TestBucket : IAsyncDisposable
         await client.DeleteObjectAsync(Name, key);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var client = S3Test.Client(Endpoint);
-        try
-        {
-            var keys = (await ListAsync()).Keys.ToList();
-            // One request per key: RGW 16.2 wants Content-MD5 on DeleteObjects, which SDK 4 no longer sends.
-            await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 },
-                async (key, ct) => await client.DeleteObjectAsync(Name, key, ct));
-            var uploads = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = Name });
-            foreach (var upload in uploads.MultipartUploads ?? [])
-            {
-                await client.AbortMultipartUploadAsync(Name, upload.Key, upload.UploadId);
-            }
-            await client.DeleteBucketAsync(Name);
-        }
-        catch (AmazonS3Exception)
-        {
-            // Best effort: the test servers are throwaway.
-        }
-    }
+    public ValueTask DisposeAsync() => new(S3TestBuckets.RemoveAsync(Endpoint, Name));
 }
 
 /// <summary>Direct SDK access to the test endpoints (independent of the code under test).</summary>
 internal static class S3Test
 {
-    public static AmazonS3Client Client(S3TestEndpoint endpoint) =>
-        new(new BasicAWSCredentials(endpoint.AccessKey, endpoint.SecretKey), new AmazonS3Config
-        {
-            ServiceURL = endpoint.Endpoint,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+    public static AmazonS3Client Client(S3TestEndpoint endpoint) => S3TestBuckets.Client(endpoint);
 
     public static S3Settings Settings(S3TestEndpoint endpoint) => new()
     {

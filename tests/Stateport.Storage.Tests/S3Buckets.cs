@@ -1,6 +1,4 @@
-using Amazon.Runtime;
 using Amazon.S3;
-using Amazon.S3.Model;
 using Stateport.Storage.S3;
 using Stateport.Tests.Shared;
 
@@ -44,56 +42,17 @@ public sealed class S3Buckets : IAsyncLifetime
         RetryDelay = (_, _) => Task.CompletedTask,
     };
 
-    public static AmazonS3Client ClientFor(S3TestEndpoint endpoint) =>
-        new(new BasicAWSCredentials(endpoint.AccessKey, endpoint.SecretKey), new AmazonS3Config
-        {
-            ServiceURL = endpoint.Endpoint,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+    public static AmazonS3Client ClientFor(S3TestEndpoint endpoint) => S3TestBuckets.Client(endpoint);
 
     public async Task InitializeAsync()
     {
-        await CreateAsync(A, BucketA);
-        await CreateAsync(B, BucketB);
+        await S3TestBuckets.CreateAsync(A, BucketA);
+        await S3TestBuckets.CreateAsync(B, BucketB);
     }
 
     public async Task DisposeAsync()
     {
-        await RemoveAsync(A, BucketA);
-        await RemoveAsync(B, BucketB);
-    }
-
-    private static async Task CreateAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = ClientFor(endpoint);
-        await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
-    }
-
-    private static async Task RemoveAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = ClientFor(endpoint);
-        try
-        {
-            var keys = new List<string>();
-            string? token = null;
-            do
-            {
-                var page = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, ContinuationToken = token });
-                keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-                token = page.IsTruncated == true ? page.NextContinuationToken : null;
-            }
-            while (token is not null);
-            // One request per key: RGW 16.2 wants Content-MD5 on DeleteObjects, which SDK 4 no longer sends.
-            await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 },
-                async (key, ct) => await client.DeleteObjectAsync(bucket, key, ct));
-            await client.DeleteBucketAsync(bucket);
-        }
-        catch (AmazonS3Exception)
-        {
-            // Best effort: the test servers are throwaway.
-        }
+        await S3TestBuckets.RemoveAsync(A, BucketA);
+        await S3TestBuckets.RemoveAsync(B, BucketB);
     }
 }

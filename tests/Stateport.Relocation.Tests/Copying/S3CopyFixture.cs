@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Stateport.Storage;
@@ -45,15 +44,7 @@ public sealed class S3CopyFixture : IAsyncLifetime
         Source = "test",
     };
 
-    public static AmazonS3Client ClientFor(S3TestEndpoint endpoint) =>
-        new(new BasicAWSCredentials(endpoint.AccessKey, endpoint.SecretKey), new AmazonS3Config
-        {
-            ServiceURL = endpoint.Endpoint,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+    public static AmazonS3Client ClientFor(S3TestEndpoint endpoint) => S3TestBuckets.Client(endpoint);
 
     /// <summary>Multipart uploads still open under <paramref name="prefix"/> (none may survive a failed or cancelled copy).</summary>
     public static async Task<int> OpenUploadsAsync(S3TestEndpoint endpoint, string bucket, string prefix)
@@ -65,9 +56,9 @@ public sealed class S3CopyFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await CreateAsync(S3TestServer.A, BucketA1);
-        await CreateAsync(S3TestServer.A, BucketA2);
-        await CreateAsync(S3TestServer.B, BucketB);
+        await S3TestBuckets.CreateAsync(S3TestServer.A, BucketA1);
+        await S3TestBuckets.CreateAsync(S3TestServer.A, BucketA2);
+        await S3TestBuckets.CreateAsync(S3TestServer.B, BucketB);
         StoreA = new S3ObjectStore(SettingsFor(S3TestServer.A), SmallParts);
         StoreB = new S3ObjectStore(SettingsFor(S3TestServer.B), SmallParts);
     }
@@ -82,39 +73,8 @@ public sealed class S3CopyFixture : IAsyncLifetime
         {
             await StoreB.DisposeAsync();
         }
-        await RemoveAsync(S3TestServer.A, BucketA1);
-        await RemoveAsync(S3TestServer.A, BucketA2);
-        await RemoveAsync(S3TestServer.B, BucketB);
-    }
-
-    private static async Task CreateAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = ClientFor(endpoint);
-        await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
-    }
-
-    private static async Task RemoveAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = ClientFor(endpoint);
-        try
-        {
-            var keys = new List<string>();
-            string? token = null;
-            do
-            {
-                var page = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, ContinuationToken = token });
-                keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-                token = page.IsTruncated == true ? page.NextContinuationToken : null;
-            }
-            while (token is not null);
-            // One request per key: RGW 16.2 wants Content-MD5 on DeleteObjects, which SDK 4 no longer sends.
-            await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 },
-                async (key, ct) => await client.DeleteObjectAsync(bucket, key, ct));
-            await client.DeleteBucketAsync(bucket);
-        }
-        catch (AmazonS3Exception)
-        {
-            // Best effort: the test servers are throwaway.
-        }
+        await S3TestBuckets.RemoveAsync(S3TestServer.A, BucketA1);
+        await S3TestBuckets.RemoveAsync(S3TestServer.A, BucketA2);
+        await S3TestBuckets.RemoveAsync(S3TestServer.B, BucketB);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Stateport.Cli;
@@ -90,43 +89,11 @@ internal static class FaultSupport
 
     public static string Md5(byte[] content) => Convert.ToHexStringLower(MD5.HashData(content));
 
-    public static AmazonS3Client Client(S3TestEndpoint endpoint) =>
-        new(new BasicAWSCredentials(endpoint.AccessKey, endpoint.SecretKey), new AmazonS3Config
-        {
-            ServiceURL = endpoint.Endpoint,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+    public static Task CreateBucketAsync(S3TestEndpoint endpoint, string bucket) => S3TestBuckets.CreateAsync(endpoint, bucket);
 
-    public static async Task CreateBucketAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = Client(endpoint);
-        await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
-    }
+    public static Task RemoveBucketAsync(S3TestEndpoint endpoint, string bucket) => S3TestBuckets.RemoveAsync(endpoint, bucket);
 
-    /// <summary>Empties (objects and open uploads) and removes a bucket; best effort.</summary>
-    public static async Task RemoveBucketAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = Client(endpoint);
-        try
-        {
-            var keys = (await ListAsync(endpoint, bucket, "")).Keys.ToList();
-            // One request per key: RGW 16.2 wants Content-MD5 on DeleteObjects, which SDK 4 no longer sends.
-            await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16 },
-                async (key, ct) => await client.DeleteObjectAsync(bucket, key, ct));
-            var uploads = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket });
-            foreach (var upload in uploads.MultipartUploads ?? [])
-            {
-                await client.AbortMultipartUploadAsync(bucket, upload.Key, upload.UploadId);
-            }
-            await client.DeleteBucketAsync(bucket);
-        }
-        catch (AmazonS3Exception)
-        {
-        }
-    }
+    public static AmazonS3Client Client(S3TestEndpoint endpoint) => S3TestBuckets.Client(endpoint);
 
     /// <summary>Uploads the files and then the _metadata under <paramref name="prefix"/>, directly (no proxy).</summary>
     public static async Task UploadAsync(S3TestEndpoint endpoint, string bucket, string prefix, byte[] metadata, IDictionary<string, byte[]> files)
