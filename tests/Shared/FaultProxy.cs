@@ -310,6 +310,8 @@ public sealed class FaultProxy : IAsyncDisposable
 
     private void Count(S3Operation operation, FaultKind kind) => _faults.AddOrUpdate((operation, kind), 1, (_, n) => n + 1);
 
+    private static readonly TimeSpan UpstreamResponseTimeout = TimeSpan.FromSeconds(30);
+
     private async Task ServeAsync(TcpClient client)
     {
         var token = _stop.Token;
@@ -375,7 +377,22 @@ public sealed class FaultProxy : IAsyncDisposable
                 byte[]? responseHead;
                 do
                 {
-                    responseHead = await upstreamReader!.ReadHeadAsync(token);
+                    // A stalled server (RGW on a loaded 2-core host) must not hang the client for its whole request
+                    // timeout: after 30 s without a response the client sees a reset, which it retries.
+                    using (var stall = CancellationTokenSource.CreateLinkedTokenSource(token))
+                    {
+                        stall.CancelAfter(UpstreamResponseTimeout);
+                        try
+                        {
+                            responseHead = await upstreamReader!.ReadHeadAsync(stall.Token);
+                        }
+                        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                        {
+                            Record(operation, request, 0, FaultKind.ResetBeforeResponse);
+                            Reset(client);
+                            return;
+                        }
+                    }
                     if (responseHead is null)
                     {
                         // The server closed the connection: the client sees that as a reset.
