@@ -1,7 +1,5 @@
-using Amazon.S3.Model;
 using Stateport.Metadata;
 using Stateport.Metadata.Model;
-using Stateport.Metadata.Wire;
 using Stateport.Relocation.Planning;
 using Stateport.Relocation.Snapshots;
 using Stateport.Relocation.Tests.Copying;
@@ -25,9 +23,9 @@ public sealed class RelocatorS3Tests
         var src = S3TestServer.NewBucketName("relocator-src");
         var dstA = S3TestServer.NewBucketName("relocator-dst-a");
         var dstB = S3TestServer.NewBucketName("relocator-dst-b");
-        await CreateAsync(S3TestServer.A, src);
-        await CreateAsync(S3TestServer.A, dstA);
-        await CreateAsync(S3TestServer.B, dstB);
+        await S3TestBuckets.CreateAsync(S3TestServer.A, src);
+        await S3TestBuckets.CreateAsync(S3TestServer.A, dstA);
+        await S3TestBuckets.CreateAsync(S3TestServer.B, dstB);
         await using var storeA = new S3ObjectStore(S3CopyFixture.SettingsFor(S3TestServer.A), S3CopyFixture.SmallParts);
         await using var storeB = new S3ObjectStore(S3CopyFixture.SettingsFor(S3TestServer.B), S3CopyFixture.SmallParts);
         try
@@ -45,13 +43,13 @@ public sealed class RelocatorS3Tests
                 using var body = new MemoryStream(content, writable: false);
                 await storeA.WriteAsync(StorageUri.S3(src, key), body, content.Length, CancellationToken.None);
             }
-            var metadata = Metadata(
+            var metadata = TestSnapshots.OperatorStateMetadata(
             [
                 new RelativeFileStateHandle { RelativePath = MutfString.FromString("private-1"), StateSize = 1000 },
                 new RelativeFileStateHandle { RelativePath = MutfString.FromString("large-private"), StateSize = Large },
                 new FileStateHandle { FilePath = MutfString.FromString($"s3://{src}/flink/cp/job-1/shared/sst-1"), StateSize = Large + 1 },
                 new FileStateHandle { FilePath = MutfString.FromString($"s3://{src}/flink/cp/job-1/shared/sst-2"), StateSize = 3000 },
-            ]);
+            ], 3, new OperatorId(3, 4));
             using (var body = new MemoryStream(metadata, writable: false))
             {
                 await storeA.WriteAsync(StorageUri.S3(src, "flink/cp/job-1/chk-3/_metadata"), body, metadata.Length, CancellationToken.None);
@@ -87,9 +85,9 @@ public sealed class RelocatorS3Tests
         }
         finally
         {
-            await RemoveAsync(S3TestServer.A, src);
-            await RemoveAsync(S3TestServer.A, dstA);
-            await RemoveAsync(S3TestServer.B, dstB);
+            await S3TestBuckets.RemoveAsync(S3TestServer.A, src);
+            await S3TestBuckets.RemoveAsync(S3TestServer.A, dstA);
+            await S3TestBuckets.RemoveAsync(S3TestServer.B, dstB);
         }
     }
 
@@ -108,63 +106,6 @@ public sealed class RelocatorS3Tests
             using var copy = new MemoryStream();
             await stream.CopyToAsync(copy);
             Assert.True(expected.AsSpan().SequenceEqual(copy.ToArray()), $"{uri} differs from its source");
-        }
-    }
-
-    private static byte[] Metadata(IStreamStateHandle[] handles)
-    {
-        var metadata = new CheckpointMetadata { Version = MetadataVersion.V3, CheckpointId = 3 };
-        var op = new OperatorState { Id = new OperatorId(3, 4), Parallelism = handles.Length, MaxParallelism = 128 };
-        for (var i = 0; i < handles.Length; i++)
-        {
-            op.Subtasks.Add(new SubtaskEntry
-            {
-                StoredIndex = i,
-                State = new SubtaskState
-                {
-                    ManagedOperatorFlag = 1,
-                    ManagedOperatorState = new OperatorStreamStateHandle(TypeCodes.PartitionableOperatorStateHandle)
-                    {
-                        States = [new OperatorStateEntry { Name = MutfString.FromString("s"), Mode = 0, Offsets = [0] }],
-                        Delegate = handles[i],
-                    },
-                },
-            });
-        }
-        op.StoredSubtaskCount = handles.Length;
-        metadata.Operators.Add(op);
-        return MetadataWriter.ToArray(metadata);
-    }
-
-    private static async Task CreateAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = S3CopyFixture.ClientFor(endpoint);
-        await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
-    }
-
-    private static async Task RemoveAsync(S3TestEndpoint endpoint, string bucket)
-    {
-        using var client = S3CopyFixture.ClientFor(endpoint);
-        try
-        {
-            var keys = new List<string>();
-            string? token = null;
-            do
-            {
-                var page = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, ContinuationToken = token });
-                keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-                token = page.IsTruncated == true ? page.NextContinuationToken : null;
-            }
-            while (token is not null);
-            foreach (var key in keys)
-            {
-                await client.DeleteObjectAsync(bucket, key);
-            }
-            await client.DeleteBucketAsync(bucket);
-        }
-        catch (Amazon.S3.AmazonS3Exception)
-        {
-            // Best effort: the test servers are throwaway.
         }
     }
 }

@@ -1,7 +1,6 @@
 using Stateport.Metadata;
 using Stateport.Metadata.Model;
 using Stateport.Metadata.Paths;
-using Stateport.Metadata.Wire;
 using Stateport.Relocation.Planning;
 using Stateport.Relocation.Snapshots;
 using Stateport.Storage;
@@ -188,27 +187,7 @@ public sealed class RelocationPlanTests
     /// <summary>A V3 snapshot at <paramref name="directory"/> whose subtask i's operator state is in handles[i].</summary>
     private static LoadedSnapshot Load(string directory, IStreamStateHandle[] handles)
     {
-        var metadata = new CheckpointMetadata { Version = MetadataVersion.V3, CheckpointId = 5 };
-        var op = new OperatorState { Id = new OperatorId(1, 2), Parallelism = handles.Length, MaxParallelism = 128 };
-        for (var i = 0; i < handles.Length; i++)
-        {
-            op.Subtasks.Add(new SubtaskEntry
-            {
-                StoredIndex = i,
-                State = new SubtaskState
-                {
-                    ManagedOperatorFlag = 1,
-                    ManagedOperatorState = new OperatorStreamStateHandle(TypeCodes.PartitionableOperatorStateHandle)
-                    {
-                        States = [new OperatorStateEntry { Name = MutfString.FromString("s"), Mode = 0, Offsets = [0] }],
-                        Delegate = handles[i],
-                    },
-                },
-            });
-        }
-        op.StoredSubtaskCount = handles.Length;
-        metadata.Operators.Add(op);
-        var bytes = MetadataWriter.ToArray(metadata);
+        var bytes = TestSnapshots.OperatorStateMetadata(handles, 5, new OperatorId(1, 2));
         var uri = StorageUri.Parse(directory).AsDirectory().Append(SnapshotLoader.MetadataFileName);
         return new LoadedSnapshot { MetadataUri = uri, Directory = uri.Parent(), Bytes = bytes, Metadata = MetadataReader.Read(bytes) };
     }
