@@ -29,10 +29,7 @@ internal static class InspectCommand
             var summary = SnapshotSummary.Create(loaded.Metadata, loaded.DirectoryFlinkPath);
             if (parse.GetValue(json))
             {
-                await context.Out.FlushAsync(cancellationToken);
-                using var buffer = new MemoryStream();
-                InspectRenderer.WriteJson(buffer, uri.ToString(), loaded.MetadataUri.ToString(), loaded.Bytes.Length, summary);
-                await context.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+                InspectRenderer.WriteJson(context, uri.ToString(), loaded.MetadataUri.ToString(), loaded.Bytes.Length, summary);
             }
             else
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Stateport.Cli.Rendering;
 using Stateport.Metadata;
 using Stateport.Metadata.Paths;
@@ -126,9 +125,7 @@ internal static class RewriteCommand
     }
 
     private static void WriteJson(CliContext context, StorageUri from, StorageUri to, RewriteResult result, int length, bool written)
-    {
-        using var buffer = new MemoryStream();
-        using (var j = new Utf8JsonWriter(buffer, Json.Options))
+        => Json.Write(context, j =>
         {
             j.WriteStartObject();
             j.WriteString("input", from.ToString());
@@ -154,7 +151,5 @@ internal static class RewriteCommand
             }
             j.WriteEndArray();
             j.WriteEndObject();
-        }
-        context.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-    }
+        });
 }

@@ -159,9 +159,11 @@ internal static class InspectRenderer
         }
     }
 
-    public static void WriteJson(Stream output, string location, string metadataLocation, int metadataBytes, SnapshotSummary s)
+    public static void WriteJson(CliContext context, string location, string metadataLocation, int metadataBytes, SnapshotSummary s) =>
+        Json.Write(context, j => WriteJson(j, location, metadataLocation, metadataBytes, s));
+
+    private static void WriteJson(Utf8JsonWriter j, string location, string metadataLocation, int metadataBytes, SnapshotSummary s)
     {
-        using var j = new Utf8JsonWriter(output, Json.Options);
         j.WriteStartObject();
         j.WriteNumber("schemaVersion", JsonSchemaVersion);
         j.WriteString("location", location);
@@ -241,7 +243,5 @@ internal static class InspectRenderer
         }
         j.WriteEndArray();
         j.WriteEndObject();
-        j.Flush();
-        output.WriteByte((byte)'\n');
     }
 }

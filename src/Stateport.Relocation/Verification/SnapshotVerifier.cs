@@ -51,7 +51,6 @@ public static class SnapshotVerifier
             findings.Add((order++, new Finding(FindingKind.Unresolvable, "", problem, true)));
         }
 
-        var forbidden = options.ForbiddenPrefixes.Select(p => p).ToList();
         var sstPaths = SstPaths(snapshot.Metadata);
         var indexed = files.Files.Select((file, index) => (file, index)).ToList();
         var deepChecked = 0;
@@ -89,7 +88,7 @@ public static class SnapshotVerifier
             var (file, index) = item;
             var baseOrder = 1000 + (index * 10);
             var uri = file.Uri.ToString();
-            foreach (var prefix in forbidden)
+            foreach (var prefix in options.ForbiddenPrefixes)
             {
                 if (file.MetadataPaths.Any(p => FlinkPath.RelativeTo(p, prefix) is not null) || FlinkPath.RelativeTo(uri, prefix) is not null)
                 {
