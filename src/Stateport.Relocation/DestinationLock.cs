@@ -19,6 +19,7 @@ public sealed partial class DestinationLock : IAsyncDisposable
     public const string FileName = ".stateport-relocate.lock";
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(100);
 
     private readonly IObjectStore _store;
     private readonly StorageUri _uri;
@@ -35,7 +36,27 @@ public sealed partial class DestinationLock : IAsyncDisposable
 
     private sealed record LockRecord(string RunId, string Host, int Pid, DateTimeOffset Started, DateTimeOffset Heartbeat);
 
+    /// <summary>Claims and confirms the lock: <see cref="ClaimAsync"/> then <see cref="ConfirmAsync"/>.</summary>
     public static async Task<DestinationLock> AcquireAsync(IObjectStore store, StorageUri destinationDirectory, CancellationToken cancellationToken)
+    {
+        var lockObject = await ClaimAsync(store, destinationDirectory, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await lockObject.ConfirmAsync(cancellationToken).ConfigureAwait(false);
+            return lockObject;
+        }
+        catch
+        {
+            await lockObject.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes the lock unless a live run holds it. Ownership is not settled yet: the caller may read the
+    /// destination meanwhile, but must await <see cref="ConfirmAsync"/> before writing anything there.
+    /// </summary>
+    public static async Task<DestinationLock> ClaimAsync(IObjectStore store, StorageUri destinationDirectory, CancellationToken cancellationToken)
     {
         var lockObject = new DestinationLock(store, destinationDirectory.AsDirectory().Append(FileName));
         var existing = await lockObject.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -44,11 +65,15 @@ public sealed partial class DestinationLock : IAsyncDisposable
             throw Busy(lockObject._uri, existing);
         }
         await lockObject.WriteAsync(cancellationToken).ConfigureAwait(false);
-        // Give a racing writer time to land, then see who won (last writer wins on S3).
-        await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-        await lockObject.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
-        lockObject._heartbeat = lockObject.HeartbeatAsync();
         return lockObject;
+    }
+
+    /// <summary>Gives a racing writer time to land, then checks who won (last writer wins on S3) and starts the heartbeat.</summary>
+    public async Task ConfirmAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(SettleDelay, cancellationToken).ConfigureAwait(false);
+        await EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+        _heartbeat ??= HeartbeatAsync();
     }
 
     /// <summary>Throws unless this run still owns the lock.</summary>

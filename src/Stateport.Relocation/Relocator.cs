@@ -39,29 +39,12 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
 
     public async Task<RelocationReport> RunAsync(RelocationPlan plan, RelocateOptions options, IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
-        var existing = await destination.StatAsync(plan.DestinationMetadata, cancellationToken).ConfigureAwait(false);
-        var alreadyComplete = false;
-        if (existing is not null)
-        {
-            var bytes = await SnapshotLoader.ReadAllAsync(destination, plan.DestinationMetadata, cancellationToken).ConfigureAwait(false);
-            if (!bytes.AsSpan().SequenceEqual(plan.NewMetadata))
-            {
-                throw new RelocationException($"{plan.DestinationMetadata} already exists and holds a different snapshot; choose another destination");
-            }
-            alreadyComplete = true;
-            Step?.Invoke($"destination already holds this snapshot's {plan.DestinationMetadata.Name}: checking its files");
-        }
-
-        await using var destinationLock = await DestinationLock.AcquireAsync(destination, plan.Destination, cancellationToken).ConfigureAwait(false);
-        FailPoints.Hit("after-lock");
-        var leftovers = await destination.CleanupInterruptedWritesAsync(plan.Destination, cancellationToken).ConfigureAwait(false);
-        if (leftovers > 0)
-        {
-            Step?.Invoke($"removed {leftovers} leftover(s) of an interrupted earlier run (temporary files or incomplete multipart uploads)");
-        }
-
         var engine = new CopyEngine(source, destination, new CopyOptions { Parallelism = options.Parallelism });
-        var copy = await engine.CopyAsync(plan.Files.Select(f => f.ToCopyItem()).ToList(), new FailPointProgress(progress), cancellationToken).ConfigureAwait(false);
+        var items = plan.Files.Select(f => f.ToCopyItem()).ToList();
+        var (destinationLock, inventory, alreadyComplete) = await PrepareAsync(plan, engine, items, cancellationToken).ConfigureAwait(false);
+        await using var _ = destinationLock.ConfigureAwait(false);
+
+        var copy = await engine.CopyAsync(items, inventory, new FailPointProgress(progress), cancellationToken).ConfigureAwait(false);
         Step?.Invoke($"copied {copy.Copied} file(s) ({copy.BytesServerSide} bytes server-side, {copy.BytesStreamed} bytes streamed), {copy.Skipped} already present");
 
         // The engine has verified every destination object (one listing per directory) against its source;
@@ -88,10 +71,13 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         FailPoints.Hit("after-metadata");
 
         var loaded = await SnapshotLoader.LoadAsync(destination, plan.DestinationMetadata, cancellationToken).ConfigureAwait(false);
+        // The rewritten metadata is read back and checked against the copies the engine has just listed
+        // and verified under this run's lock; --move lists the destination once more before deleting anything.
         var verification = await SnapshotVerifier.VerifyAsync(loaded, _ => destination, new VerifyOptions
         {
             ForbiddenPrefixes = [plan.Source.DirectoryFlinkPath],
             Parallelism = options.Parallelism ?? 32,
+            KnownObjects = options.Move ? null : copy.Results.ToDictionary(r => r.Item.Destination, r => r.Destination),
         }, cancellationToken).ConfigureAwait(false);
         if (!verification.Restorable)
         {
@@ -108,6 +94,67 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             Step?.Invoke($"deleted {deleted} source file(s){(options.DeleteShared ? "" : "; files outside the snapshot directory (shared/) were kept: other checkpoints may use them (--delete-shared deletes them)")}");
         }
         return new RelocationReport(plan, copy, verification, alreadyComplete, deleted);
+    }
+
+    /// <summary>
+    /// Everything before the first copy, overlapped where it is safe: the source is listed (read only, no lock
+    /// needed) while the destination is checked and claimed, and the destination is listed while the claim
+    /// settles; nothing is written there (not even a cleanup) before the lock is confirmed.
+    /// </summary>
+    private async Task<(DestinationLock Lock, CopyInventory Inventory, bool AlreadyComplete)> PrepareAsync(
+        RelocationPlan plan, CopyEngine engine, List<CopyItem> items, CancellationToken cancellationToken)
+    {
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sourceStats = engine.StatSourcesAsync(items, abandon.Token);
+        DestinationLock? destinationLock = null;
+        try
+        {
+            var alreadyComplete = await CheckExistingMetadataAsync(plan, cancellationToken).ConfigureAwait(false);
+            destinationLock = await DestinationLock.ClaimAsync(destination, plan.Destination, cancellationToken).ConfigureAwait(false);
+            var destinationStats = engine.StatDestinationsAsync(items, cancellationToken);
+            await Task.WhenAll(destinationLock.ConfirmAsync(cancellationToken), destinationStats).ConfigureAwait(false);
+            FailPoints.Hit("after-lock");
+            var leftovers = await destination.CleanupInterruptedWritesAsync(plan.Destination, cancellationToken).ConfigureAwait(false);
+            if (leftovers > 0)
+            {
+                Step?.Invoke($"removed {leftovers} leftover(s) of an interrupted earlier run (temporary files or incomplete multipart uploads)");
+            }
+            var inventory = new CopyInventory(await sourceStats.ConfigureAwait(false), await destinationStats.ConfigureAwait(false));
+            return (destinationLock, inventory, alreadyComplete);
+        }
+        catch
+        {
+            await abandon.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await sourceStats.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is StorageException or OperationCanceledException)
+            {
+                // The failure being thrown is the one to report.
+            }
+            if (destinationLock is not null)
+            {
+                await destinationLock.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>True when the destination already holds exactly this snapshot's rewritten metadata (a finished earlier run).</summary>
+    private async Task<bool> CheckExistingMetadataAsync(RelocationPlan plan, CancellationToken cancellationToken)
+    {
+        if (await destination.StatAsync(plan.DestinationMetadata, cancellationToken).ConfigureAwait(false) is not { } existing)
+        {
+            return false;
+        }
+        var bytes = await SnapshotLoader.ReadAllAsync(destination, existing, cancellationToken).ConfigureAwait(false);
+        if (!bytes.AsSpan().SequenceEqual(plan.NewMetadata))
+        {
+            throw new RelocationException($"{plan.DestinationMetadata} already exists and holds a different snapshot; choose another destination");
+        }
+        Step?.Invoke($"destination already holds this snapshot's {plan.DestinationMetadata.Name}: checking its files");
+        return true;
     }
 
     /// <summary>

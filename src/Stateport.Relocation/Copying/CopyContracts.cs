@@ -5,6 +5,14 @@ namespace Stateport.Relocation.Copying;
 /// <summary>One object to copy. <see cref="ExpectedLength"/> is what the metadata or the listing says (-1 = unknown).</summary>
 public sealed record CopyItem(StorageUri Source, StorageUri Destination, long ExpectedLength);
 
+/// <summary>
+/// Size and ETag of every source and of what the destination already holds, keyed by URI (null = absent);
+/// from <see cref="CopyEngine.StatSourcesAsync"/> and <see cref="CopyEngine.StatDestinationsAsync"/>.
+/// </summary>
+public sealed record CopyInventory(
+    IReadOnlyDictionary<StorageUri, ObjectInfo?> Sources,
+    IReadOnlyDictionary<StorageUri, ObjectInfo?> Destinations);
+
 /// <summary>How the copy engine runs.</summary>
 public sealed record CopyOptions
 {

@@ -44,28 +44,49 @@ public sealed class CopyEngine
     public bool CopiesServerSide => _serverSide;
 
     /// <summary>
-    /// Checks every source first (all must exist and be at least as long as expected), then copies
-    /// the objects not yet complete at the destination, largest first, within one request budget.
+    /// Sizes and ETags of every source, by listing their directories. Reads only, so a caller may run it
+    /// while it prepares the destination (<see cref="CopyAsync(IReadOnlyList{CopyItem}, CopyInventory, IProgress{CopyProgress}?, CancellationToken)"/>).
+    /// </summary>
+    public Task<IReadOnlyDictionary<StorageUri, ObjectInfo?>> StatSourcesAsync(IReadOnlyList<CopyItem> items, CancellationToken cancellationToken) =>
+        ObjectStats.StatManyAsync(_source, items.Select(i => i.Source), _parallelism, cancellationToken);
+
+    /// <summary>What the destination already holds of <paramref name="items"/> (a rerun resumes from it).</summary>
+    public Task<IReadOnlyDictionary<StorageUri, ObjectInfo?>> StatDestinationsAsync(IReadOnlyList<CopyItem> items, CancellationToken cancellationToken) =>
+        ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _parallelism, cancellationToken);
+
+    /// <summary>Takes the inventory of both ends (concurrently), then copies: see <see cref="CopyAsync(IReadOnlyList{CopyItem}, CopyInventory, IProgress{CopyProgress}?, CancellationToken)"/>.</summary>
+    public async Task<CopyReport> CopyAsync(IReadOnlyList<CopyItem> items, IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var sources = StatSourcesAsync(items, cancellationToken);
+        var destinations = StatDestinationsAsync(items, cancellationToken);
+        await Task.WhenAll(sources, destinations).ConfigureAwait(false);
+        return await CopyAsync(items, new CopyInventory(await sources.ConfigureAwait(false), await destinations.ConfigureAwait(false)), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks every source against <paramref name="inventory"/> first (all must exist and be at least as long
+    /// as expected), then copies the objects not yet complete at the destination, largest first, within one
+    /// request budget, and verifies every destination object by one more listing.
     /// The first failure cancels the rest and is rethrown as is.
     /// </summary>
-    /// <returns>One result per item, in input order.</returns>
+    /// <returns>One result per item, in input order; each result's destination is what the final listing saw.</returns>
     /// <exception cref="StorageException">
     /// NotFound when a source object is missing; Integrity when a source is shorter than its
     /// expected length, a body is cut or corrupted in transit, or a destination does not match
     /// after the copy; any other storage failure of either store.
     /// </exception>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled; no partial destination object is left.</exception>
-    public async Task<CopyReport> CopyAsync(IReadOnlyList<CopyItem> items, IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
+    public async Task<CopyReport> CopyAsync(IReadOnlyList<CopyItem> items, CopyInventory inventory, IProgress<CopyProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(inventory);
         var stopwatch = Stopwatch.StartNew();
         using var budget = new RequestBudget(_parallelism);
 
         // Every source is checked before the first byte moves: a snapshot with a missing or short
         // file must not be relocated at all.
-        var sources = await ObjectStats.StatManyAsync(_source, items.Select(i => i.Source), _parallelism, cancellationToken).ConfigureAwait(false);
-        var destinations = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _parallelism, cancellationToken).ConfigureAwait(false);
-        var plans = items.Select(item => Plan(item, sources[item.Source], destinations[item.Destination])).ToArray();
+        var plans = items.Select(item => Plan(item, inventory.Sources.GetValueOrDefault(item.Source), inventory.Destinations.GetValueOrDefault(item.Destination))).ToArray();
 
         var tracker = new CopyProgressTracker(progress, items.Count, plans.Sum(p => p.Source.Length));
         var results = new CopyResult[items.Count];
@@ -89,7 +110,7 @@ public sealed class CopyEngine
             results[index] = await CopyOneAsync(plans[index], tracker, ct).ConfigureAwait(false), budget, cancellationToken).ConfigureAwait(false);
 
         // Verify every destination object once, by listing (a HEAD per object would double the requests).
-        var copied = await ObjectStats.StatManyAsync(_destination, items.Select(i => i.Destination), _parallelism, cancellationToken).ConfigureAwait(false);
+        var copied = await StatDestinationsAsync(items, cancellationToken).ConfigureAwait(false);
         for (var index = 0; index < items.Count; index++)
         {
             results[index] = results[index] with { Destination = await VerifyAsync(plans[index], copied[items[index].Destination]).ConfigureAwait(false) };

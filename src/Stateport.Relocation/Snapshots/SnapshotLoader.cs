@@ -16,21 +16,26 @@ public static class SnapshotLoader
     public const long MaxMetadataBytes = 2L * 1024 * 1024 * 1024 - 1;
 
     /// <summary>Find the metadata file for <paramref name="location"/>; null when the directory has none.</summary>
-    public static async Task<StorageUri?> FindMetadataAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken)
+    public static async Task<StorageUri?> FindMetadataAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken) =>
+        (await FindMetadataObjectAsync(store, location, cancellationToken).ConfigureAwait(false))?.Uri;
+
+    private static async Task<ObjectInfo?> FindMetadataObjectAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken)
     {
-        var asFile = location.Key.EndsWith('/') ? null : await store.StatAsync(location, cancellationToken).ConfigureAwait(false);
-        if (asFile is not null)
-        {
-            return location;
-        }
         var directory = location.AsDirectory();
-        var candidate = directory.Append(MetadataFileName);
-        if (await store.StatAsync(candidate, cancellationToken).ConfigureAwait(false) is not null)
+        // "dir" may name the file itself or the directory holding _metadata: ask both at once (one round trip).
+        var asMetadata = store.StatAsync(directory.Append(MetadataFileName), cancellationToken);
+        var asFile = location.Key.EndsWith('/') ? Task.FromResult<ObjectInfo?>(null) : store.StatAsync(location, cancellationToken);
+        await Task.WhenAll(asFile, asMetadata).ConfigureAwait(false);
+        if (await asFile.ConfigureAwait(false) is { } file)
         {
-            return candidate;
+            return file;
+        }
+        if (await asMetadata.ConfigureAwait(false) is { } metadata)
+        {
+            return metadata;
         }
         // Flink 1.2-era savepoints are a directory holding one metadata file with another name.
-        StorageUri? single = null;
+        ObjectInfo? single = null;
         var seen = 0;
         await foreach (var entry in store.ListAsync(directory, cancellationToken).ConfigureAwait(false))
         {
@@ -48,7 +53,7 @@ public static class SnapshotLoader
                 {
                     return null;
                 }
-                single = entry.Uri;
+                single = entry;
             }
         }
         return single;
@@ -68,14 +73,14 @@ public static class SnapshotLoader
     /// <summary>Read and parse. Throws <see cref="SnapshotException"/> (not a snapshot), <see cref="MetadataFormatException"/> (corrupt) or <see cref="StorageException"/>.</summary>
     public static async Task<LoadedSnapshot> LoadAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken, MetadataReaderOptions? options = null)
     {
-        var metadataUri = await FindMetadataAsync(store, location, cancellationToken).ConfigureAwait(false)
+        var found = await FindMetadataObjectAsync(store, location, cancellationToken).ConfigureAwait(false)
             ?? throw await NotFoundAsync(store, location, cancellationToken).ConfigureAwait(false);
-        var bytes = await ReadAllAsync(store, metadataUri, cancellationToken).ConfigureAwait(false);
+        var bytes = await ReadAllAsync(store, found, cancellationToken).ConfigureAwait(false);
         var metadata = MetadataReader.Read(bytes, options);
         return new LoadedSnapshot
         {
-            MetadataUri = metadataUri,
-            Directory = metadataUri.Parent(),
+            MetadataUri = found.Uri,
+            Directory = found.Uri.Parent(),
             Bytes = bytes,
             Metadata = metadata,
         };
@@ -95,6 +100,13 @@ public static class SnapshotLoader
     {
         var info = await store.StatAsync(uri, cancellationToken).ConfigureAwait(false)
             ?? throw new SnapshotException($"{uri.ToDisplayString()}: no such file");
+        return await ReadAllAsync(store, info, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Read a whole object whose size is known (from a stat or listing) into one exactly-sized buffer.</summary>
+    public static async Task<byte[]> ReadAllAsync(IObjectStore store, ObjectInfo info, CancellationToken cancellationToken)
+    {
+        var uri = info.Uri;
         if (info.Length > MaxMetadataBytes)
         {
             throw new SnapshotException($"{uri.ToDisplayString()}: {info.Length} bytes is too large for a metadata file");

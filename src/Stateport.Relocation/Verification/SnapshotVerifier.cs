@@ -22,6 +22,12 @@ public sealed record VerifyOptions
 
     /// <summary>Stat requests in flight.</summary>
     public int Parallelism { get; init; } = 32;
+
+    /// <summary>
+    /// Objects the caller has just listed itself (the relocator's post-copy listing, under its lock):
+    /// taken as they are instead of being listed again. Null = list everything.
+    /// </summary>
+    public IReadOnlyDictionary<StorageUri, ObjectInfo>? KnownObjects { get; init; }
 }
 
 /// <summary>
@@ -57,7 +63,15 @@ public static class SnapshotVerifier
         // One listing per directory instead of a HEAD per file, per store (references may use several).
         var stats = new ConcurrentDictionary<StorageUri, ObjectInfo?>();
         var unreadable = new ConcurrentDictionary<StorageUri, string>();
-        foreach (var group in files.Files.GroupBy(f => f.Uri.IsS3 ? f.Uri.Bucket : ""))
+        var known = options.KnownObjects ?? new Dictionary<StorageUri, ObjectInfo>();
+        foreach (var file in files.Files)
+        {
+            if (known.TryGetValue(file.Uri, out var info))
+            {
+                stats[file.Uri] = info;
+            }
+        }
+        foreach (var group in files.Files.Where(f => !known.ContainsKey(f.Uri)).GroupBy(f => f.Uri.IsS3 ? f.Uri.Bucket : ""))
         {
             IObjectStore store;
             try

@@ -122,7 +122,7 @@ public sealed partial class S3ObjectStore
                                 $"write {uri}: stream of unknown length exceeds 10,000 parts of {partSize} bytes; raise the part size");
                         }
                         uploadId ??= (await CallAsync(uri, "start multipart upload of", ct => _client.InitiateMultipartUploadAsync(
-                            new InitiateMultipartUploadRequest { BucketName = uri.Bucket, Key = uri.Key }, ct), failFast.Token).ConfigureAwait(false)).UploadId;
+                            new InitiateMultipartUploadRequest { BucketName = uri.Bucket, Key = uri.Key }, ct), failFast.Token, quick: true).ConfigureAwait(false)).UploadId;
                         total += filled;
                         parts.Add(UploadPartAsync(uri, uploadId, partNumber, buffer, filled, slots, failFast));
                         handedOver = true;
@@ -205,7 +205,7 @@ public sealed partial class S3ObjectStore
         var partCount = (int)((source.Length + partSize - 1) / partSize);
         var subject = $"copy {source.Uri} to {destination}";
         var initiate = await CallAsync(destination, $"{subject} (start multipart):", ct => _client.InitiateMultipartUploadAsync(
-            new InitiateMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key }, ct), cancellationToken, subjectIsComplete: true).ConfigureAwait(false);
+            new InitiateMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key }, ct), cancellationToken, subjectIsComplete: true, quick: true).ConfigureAwait(false);
         var uploadId = initiate.UploadId;
         var etags = new PartETag[partCount];
         var completed = false;
@@ -295,7 +295,7 @@ public sealed partial class S3ObjectStore
         try
         {
             await CallAsync(uri, "abort multipart upload of", ct => _client.AbortMultipartUploadAsync(
-                new AbortMultipartUploadRequest { BucketName = uri.Bucket, Key = uri.Key, UploadId = uploadId }, ct), timeout.Token).ConfigureAwait(false);
+                new AbortMultipartUploadRequest { BucketName = uri.Bucket, Key = uri.Key, UploadId = uploadId }, ct), timeout.Token, quick: true).ConfigureAwait(false);
         }
         catch (Exception e) when (e is StorageException or OperationCanceledException)
         {

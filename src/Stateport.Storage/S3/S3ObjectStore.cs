@@ -83,7 +83,7 @@ public sealed partial class S3ObjectStore : IObjectStore
         try
         {
             var response = await CallAsync(uri, "stat", ct => _client.GetObjectMetadataAsync(
-                new GetObjectMetadataRequest { BucketName = uri.Bucket, Key = uri.Key }, ct), cancellationToken).ConfigureAwait(false);
+                new GetObjectMetadataRequest { BucketName = uri.Bucket, Key = uri.Key }, ct), cancellationToken, quick: true).ConfigureAwait(false);
             _bucketsSeen.TryAdd(uri.Bucket, true);
             return new ObjectInfo(uri, response.ContentLength, S3ETag.Normalize(response.ETag), ToOffset(response.LastModified));
         }
@@ -109,7 +109,7 @@ public sealed partial class S3ObjectStore : IObjectStore
         while (true)
         {
             var request = new ListObjectsV2Request { BucketName = prefix.Bucket, Prefix = prefix.Key, ContinuationToken = token };
-            var page = await CallAsync(prefix, "list", ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
+            var page = await CallAsync(prefix, "list", ct => _client.ListObjectsV2Async(request, ct), cancellationToken, quick: true).ConfigureAwait(false);
             _bucketsSeen.TryAdd(prefix.Bucket, true);
             foreach (var item in page.S3Objects ?? [])
             {
@@ -134,7 +134,7 @@ public sealed partial class S3ObjectStore : IObjectStore
         while (true)
         {
             var request = new ListObjectsRequest { BucketName = prefix.Bucket, Prefix = prefix.Key, Marker = marker };
-            var page = await CallAsync(prefix, "list", ct => _client.ListObjectsAsync(request, ct), cancellationToken).ConfigureAwait(false);
+            var page = await CallAsync(prefix, "list", ct => _client.ListObjectsAsync(request, ct), cancellationToken, quick: true).ConfigureAwait(false);
             _bucketsSeen.TryAdd(prefix.Bucket, true);
             var items = page.S3Objects ?? [];
             foreach (var item in items)
@@ -303,7 +303,7 @@ public sealed partial class S3ObjectStore : IObjectStore
         RequireS3(uri);
         try
         {
-            await CallAsync(uri, "delete", ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = uri.Bucket, Key = uri.Key }, ct), cancellationToken).ConfigureAwait(false);
+            await CallAsync(uri, "delete", ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = uri.Bucket, Key = uri.Key }, ct), cancellationToken, quick: true).ConfigureAwait(false);
         }
         catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
         {
@@ -318,15 +318,36 @@ public sealed partial class S3ObjectStore : IObjectStore
     }
 
     /// <summary>Runs one request with retries and maps its failure to a <see cref="StorageException"/>.</summary>
-    private async Task<T> CallAsync<T>(StorageUri uri, string action, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken, bool subjectIsComplete = false)
+    /// <param name="quick">
+    /// A request without a body to move (stat, list, delete, start/abort multipart): it gets
+    /// <see cref="S3StoreOptions.QuickRequestTimeout"/> instead of the client's long transfer timeout, so a
+    /// connection that stalls is retried after seconds rather than minutes.
+    /// </param>
+    private async Task<T> CallAsync<T>(StorageUri uri, string action, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken, bool subjectIsComplete = false, bool quick = false)
     {
         try
         {
-            return await RetryPolicy.ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
+            var timeout = Options.QuickRequestTimeout;
+            return await RetryPolicy.ExecuteAsync(quick ? ct => WithTimeoutAsync(request, timeout, ct) : request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (S3ErrorMapper.Map(e, uri.ToString(), subjectIsComplete ? action.TrimEnd(':') : $"{action} {uri}", _endpoint, cancellationToken) is { } mapped)
         {
             throw mapped;
+        }
+    }
+
+    private static async Task<T> WithTimeoutAsync<T>(Func<CancellationToken, Task<T>> request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await request(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Transient for the retry policy; its message (no inner exception) is what the user sees.
+            throw new TimeoutException($"request timed out: no answer within {timeout.TotalSeconds:0.#} s");
         }
     }
 
@@ -339,11 +360,11 @@ public sealed partial class S3ObjectStore : IObjectStore
         var bucket = StorageUri.S3(uri.Bucket, "", uri.Scheme);
         if (Settings.ListVersion == 1)
         {
-            await CallAsync(bucket, "list", ct => _client.ListObjectsAsync(new ListObjectsRequest { BucketName = uri.Bucket, MaxKeys = 1 }, ct), cancellationToken).ConfigureAwait(false);
+            await CallAsync(bucket, "list", ct => _client.ListObjectsAsync(new ListObjectsRequest { BucketName = uri.Bucket, MaxKeys = 1 }, ct), cancellationToken, quick: true).ConfigureAwait(false);
         }
         else
         {
-            await CallAsync(bucket, "list", ct => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = uri.Bucket, MaxKeys = 1 }, ct), cancellationToken).ConfigureAwait(false);
+            await CallAsync(bucket, "list", ct => _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = uri.Bucket, MaxKeys = 1 }, ct), cancellationToken, quick: true).ConfigureAwait(false);
         }
         _bucketsSeen.TryAdd(uri.Bucket, true);
     }

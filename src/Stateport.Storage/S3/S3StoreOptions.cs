@@ -33,8 +33,11 @@ public sealed record S3StoreOptions
     /// </summary>
     public int VerifiedReadBufferSize { get; init; } = 1024 * 1024;
 
-    /// <summary>Per-request HTTP timeout.</summary>
+    /// <summary>Per-request HTTP timeout for requests that move data (reads, writes, copies, completing uploads).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Timeout for requests that move no object data (stat, list, delete, start/abort multipart); retried like any timeout.</summary>
+    public TimeSpan QuickRequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Waits between retries; null = <see cref="Task.Delay(TimeSpan, CancellationToken)"/>. Tests pass a no-op.</summary>
     public Func<TimeSpan, CancellationToken, Task>? RetryDelay { get; init; }
@@ -48,6 +51,7 @@ public sealed record S3StoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(PartConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(CopyThreshold);
         ArgumentOutOfRangeException.ThrowIfNegative(VerifiedReadBufferSize);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(QuickRequestTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CopyThreshold, MaxSingleCopySize);
         ArgumentOutOfRangeException.ThrowIfLessThan(CopyPartSize, MinPartSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CopyPartSize, MaxSingleCopySize);

@@ -122,6 +122,44 @@ public sealed class LocalCopyEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_inventory_taken_beforehand_drives_the_copy_and_the_final_listing_verifies_it()
+    {
+        var files = CopyTree.Generate(40, seed: 5);
+        CopyTree.WriteLocal(Path.Combine(_temp.Path, "src"), files);
+        var items = await CopyTree.ItemsAsync(_store, _temp.Uri("src"), _temp.Uri("dst"));
+        var engine = Engine();
+        var inventory = new CopyInventory(
+            await engine.StatSourcesAsync(items, CancellationToken.None),
+            await engine.StatDestinationsAsync(items, CancellationToken.None));
+        Assert.All(items, item => Assert.NotNull(inventory.Sources[item.Source]));
+        Assert.All(items, item => Assert.Null(inventory.Destinations[item.Destination]));
+
+        var report = await engine.CopyAsync(items, inventory, null, CancellationToken.None);
+
+        Assert.Equal(items.Count, report.Copied);
+        Assert.All(report.Results, r => Assert.Equal(inventory.Sources[r.Item.Source]!.Length, r.Destination.Length));
+        await CopyTree.AssertContentsAsync(_store, _temp.Uri("dst"), files);
+    }
+
+    [Fact]
+    public async Task A_source_absent_from_the_inventory_is_missing_and_nothing_is_copied()
+    {
+        var files = CopyTree.Generate(10, seed: 6);
+        CopyTree.WriteLocal(Path.Combine(_temp.Path, "src"), files);
+        var items = await CopyTree.ItemsAsync(_store, _temp.Uri("src"), _temp.Uri("dst"));
+        var engine = Engine();
+        var sources = (await engine.StatSourcesAsync(items, CancellationToken.None)).ToDictionary();
+        sources.Remove(items[3].Source);
+
+        var error = await Assert.ThrowsAsync<StorageException>(() =>
+            engine.CopyAsync(items, new CopyInventory(sources, new Dictionary<StorageUri, ObjectInfo?>()), null, CancellationToken.None));
+
+        Assert.Equal(StorageErrorKind.NotFound, error.Kind);
+        Assert.Equal(items[3].Source.ToString(), error.Uri);
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "dst")));
+    }
+
+    [Fact]
     public async Task An_empty_list_is_an_empty_report()
     {
         var report = await Engine().CopyAsync([], null, CancellationToken.None);
