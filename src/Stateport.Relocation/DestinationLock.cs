@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Stateport.Relocation.Snapshots;
 using Stateport.Storage;
 
 namespace Stateport.Relocation;
@@ -112,20 +111,31 @@ public sealed partial class DestinationLock : IAsyncDisposable
         return DateTimeOffset.UtcNow - record.Heartbeat > StaleAfter;
     }
 
+    /// <summary>The lock's record (one GET, no stat first: it runs before every irreversible step), or null when there is none.</summary>
     private async Task<LockRecord?> ReadAsync(CancellationToken cancellationToken)
     {
-        if (await _store.StatAsync(_uri, cancellationToken).ConfigureAwait(false) is null)
+        byte[] bytes;
+        try
+        {
+            var stream = await _store.OpenReadAsync(_uri, 0, -1, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                using var buffer = new MemoryStream();
+                await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                bytes = buffer.ToArray();
+            }
+        }
+        catch (StorageException e) when (e.Kind == StorageErrorKind.NotFound)
         {
             return null;
         }
         try
         {
-            var bytes = await SnapshotLoader.ReadAllAsync(_store, _uri, cancellationToken).ConfigureAwait(false);
             return JsonSerializer.Deserialize(bytes, LockJson.Default.LockRecord);
         }
-        catch (Exception e) when (e is JsonException or SnapshotException)
+        catch (JsonException)
         {
-            // Unreadable or vanished between stat and read: treat as stale garbage / no lock.
+            // Unreadable: treat as stale garbage.
             return new LockRecord("unreadable", "", 0, DateTimeOffset.MinValue, DateTimeOffset.MinValue);
         }
     }

@@ -109,10 +109,21 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         DestinationLock? destinationLock = null;
         try
         {
-            var alreadyComplete = await CheckExistingMetadataAsync(plan, cancellationToken).ConfigureAwait(false);
-            destinationLock = await DestinationLock.ClaimAsync(destination, plan.Destination, cancellationToken).ConfigureAwait(false);
+            var existing = CheckExistingMetadataAsync(plan, cancellationToken);
+            var claim = DestinationLock.ClaimAsync(destination, plan.Destination, cancellationToken);
+            try
+            {
+                await Task.WhenAll(existing, claim).ConfigureAwait(false);
+            }
+            finally
+            {
+                // A claim that succeeded is released below (catch) if the other check failed.
+                destinationLock = claim.IsCompletedSuccessfully ? claim.Result : null;
+            }
+            var alreadyComplete = await existing.ConfigureAwait(false);
+            var claimed = await claim.ConfigureAwait(false);
             var destinationStats = engine.StatDestinationsAsync(items, cancellationToken);
-            await Task.WhenAll(destinationLock.ConfirmAsync(cancellationToken), destinationStats).ConfigureAwait(false);
+            await Task.WhenAll(claimed.ConfirmAsync(cancellationToken), destinationStats).ConfigureAwait(false);
             FailPoints.Hit("after-lock");
             var leftovers = await destination.CleanupInterruptedWritesAsync(plan.Destination, cancellationToken).ConfigureAwait(false);
             if (leftovers > 0)
@@ -120,7 +131,7 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
                 Step?.Invoke($"removed {leftovers} leftover(s) of an interrupted earlier run (temporary files or incomplete multipart uploads)");
             }
             var inventory = new CopyInventory(await sourceStats.ConfigureAwait(false), await destinationStats.ConfigureAwait(false));
-            return (destinationLock, inventory, alreadyComplete);
+            return (claimed, inventory, alreadyComplete);
         }
         catch
         {
