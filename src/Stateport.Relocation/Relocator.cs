@@ -106,20 +106,12 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
     {
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sourceStats = engine.StatSourcesAsync(items, abandon.Token);
-        DestinationLock? destinationLock = null;
+        Task<DestinationLock>? claim = null;
         try
         {
             var existing = CheckExistingMetadataAsync(plan, cancellationToken);
-            var claim = DestinationLock.ClaimAsync(destination, plan.Destination, cancellationToken);
-            try
-            {
-                await Task.WhenAll(existing, claim).ConfigureAwait(false);
-            }
-            finally
-            {
-                // A claim that succeeded is released below (catch) if the other check failed.
-                destinationLock = claim.IsCompletedSuccessfully ? claim.Result : null;
-            }
+            claim = DestinationLock.ClaimAsync(destination, plan.Destination, cancellationToken);
+            await Task.WhenAll(existing, claim).ConfigureAwait(false);
             var alreadyComplete = await existing.ConfigureAwait(false);
             var claimed = await claim.ConfigureAwait(false);
             var destinationStats = engine.StatDestinationsAsync(items, cancellationToken);
@@ -144,9 +136,10 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             {
                 // The failure being thrown is the one to report.
             }
-            if (destinationLock is not null)
+            // A claim that succeeded is released, whichever step failed after it (or beside it).
+            if (claim is { IsCompletedSuccessfully: true })
             {
-                await destinationLock.DisposeAsync().ConfigureAwait(false);
+                await claim.Result.DisposeAsync().ConfigureAwait(false);
             }
             throw;
         }

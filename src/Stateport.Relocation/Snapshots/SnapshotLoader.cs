@@ -15,11 +15,8 @@ public static class SnapshotLoader
     /// <summary>Largest metadata file we read (a 100 MB file holds ~10^6 handles; Flink itself caps far lower).</summary>
     public const long MaxMetadataBytes = 2L * 1024 * 1024 * 1024 - 1;
 
-    /// <summary>Find the metadata file for <paramref name="location"/>; null when the directory has none.</summary>
-    public static async Task<StorageUri?> FindMetadataAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken) =>
-        (await FindMetadataObjectAsync(store, location, cancellationToken).ConfigureAwait(false))?.Uri;
-
-    private static async Task<ObjectInfo?> FindMetadataObjectAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken)
+    /// <summary>Find the metadata file for <paramref name="location"/> (with its size); null when the directory has none.</summary>
+    public static async Task<ObjectInfo?> FindMetadataAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken)
     {
         var directory = location.AsDirectory();
         // "dir" may name the file itself or the directory holding _metadata: ask both at once (one round trip).
@@ -73,7 +70,7 @@ public static class SnapshotLoader
     /// <summary>Read and parse. Throws <see cref="SnapshotException"/> (not a snapshot), <see cref="MetadataFormatException"/> (corrupt) or <see cref="StorageException"/>.</summary>
     public static async Task<LoadedSnapshot> LoadAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken, MetadataReaderOptions? options = null)
     {
-        var found = await FindMetadataObjectAsync(store, location, cancellationToken).ConfigureAwait(false)
+        var found = await FindMetadataAsync(store, location, cancellationToken).ConfigureAwait(false)
             ?? throw await NotFoundAsync(store, location, cancellationToken).ConfigureAwait(false);
         var bytes = await ReadAllAsync(store, found, cancellationToken).ConfigureAwait(false);
         var metadata = MetadataReader.Read(bytes, options);
