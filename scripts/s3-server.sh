@@ -20,9 +20,10 @@ MON_BASE_PORT="${STATEPORT_S3_MON_BASE_PORT:-17490}"
 START_TIMEOUT="${STATEPORT_S3_START_TIMEOUT:-90}"
 # memstore's "device size" is a quota, not an allocation: RAM is used only for data actually stored. Its
 # used-bytes counter does not shrink reliably when objects are deleted (seen: OSD reported full with an empty
-# data pool after ~4 GB of writes and deletes), and a full OSD makes RGW block writes instead of failing them,
-# so the quota is generous (16 GiB) to keep long test and benchmark sessions from stalling.
-MEMSTORE_BYTES="${STATEPORT_S3_MEMSTORE_BYTES:-17179869184}"
+# data pool after ~4 GB of writes and deletes; a 16 GiB quota ran full with 1.7 GB resident after ~10 GB), and
+# a full OSD makes RGW block writes instead of failing them, so the quota is far above this machine's RAM
+# (256 GiB) to keep long test and benchmark sessions from stalling. Resident memory is what was really stored.
+MEMSTORE_BYTES="${STATEPORT_S3_MEMSTORE_BYTES:-274877906944}"
 
 log() { printf '[s3-server] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -60,25 +60,29 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         }
 
         FailPoints.Hit("before-metadata");
+        ObjectInfo? written = null;
         if (!alreadyComplete)
         {
             await destinationLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
             using var content = new MemoryStream(plan.NewMetadata, writable: false);
-            await destination.WriteAsync(plan.DestinationMetadata, content, plan.NewMetadata.Length, cancellationToken).ConfigureAwait(false);
+            written = await destination.WriteAsync(plan.DestinationMetadata, content, plan.NewMetadata.Length, cancellationToken).ConfigureAwait(false);
             Step?.Invoke($"wrote {plan.DestinationMetadata} ({plan.Rewrite.Changes.Count} path(s) rewritten)");
         }
 
         FailPoints.Hit("after-metadata");
 
-        var loaded = await SnapshotLoader.LoadAsync(destination, plan.DestinationMetadata, cancellationToken).ConfigureAwait(false);
-        // The rewritten metadata is read back and checked against the copies the engine has just listed
-        // and verified under this run's lock; --move lists the destination once more before deleting anything.
-        var verification = await SnapshotVerifier.VerifyAsync(loaded, _ => destination, new VerifyOptions
+        // Leftovers of an interrupted earlier run (temporary files, incomplete multipart uploads) are removed
+        // while the destination is read back: every write of this run is done by now (the cleanup would
+        // take the temporary file of one in flight), and the lock is still held.
+        var cleanup = destination.CleanupInterruptedWritesAsync(plan.Destination, cancellationToken);
+        var readBack = ReadBackAsync(plan, options, copy, written, cancellationToken);
+        await Task.WhenAll(cleanup, readBack).ConfigureAwait(false);
+        var leftovers = await cleanup.ConfigureAwait(false);
+        if (leftovers > 0)
         {
-            ForbiddenPrefixes = [plan.Source.DirectoryFlinkPath],
-            Parallelism = options.Parallelism ?? 32,
-            KnownObjects = options.Move ? null : copy.Results.ToDictionary(r => r.Item.Destination, r => r.Destination),
-        }, cancellationToken).ConfigureAwait(false);
+            Step?.Invoke($"removed {leftovers} leftover(s) of an interrupted earlier run (temporary files or incomplete multipart uploads)");
+        }
+        var verification = await readBack.ConfigureAwait(false);
         if (!verification.Restorable)
         {
             var first = verification.Problems.First();
@@ -94,6 +98,24 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             Step?.Invoke($"deleted {deleted} source file(s){(options.DeleteShared ? "" : "; files outside the snapshot directory (shared/) were kept: other checkpoints may use them (--delete-shared deletes them)")}");
         }
         return new RelocationReport(plan, copy, verification, alreadyComplete, deleted);
+    }
+
+    /// <summary>
+    /// The rewritten metadata read back (by the object just written, without looking it up again) and checked
+    /// against the copies the engine has just listed and verified under this run's lock; --move lists the
+    /// destination once more before deleting anything.
+    /// </summary>
+    private async Task<VerifyReport> ReadBackAsync(RelocationPlan plan, RelocateOptions options, CopyReport copy, ObjectInfo? written, CancellationToken cancellationToken)
+    {
+        var loaded = written is null
+            ? await SnapshotLoader.LoadAsync(destination, plan.DestinationMetadata, cancellationToken).ConfigureAwait(false)
+            : await SnapshotLoader.LoadAsync(destination, written, cancellationToken).ConfigureAwait(false);
+        return await SnapshotVerifier.VerifyAsync(loaded, _ => destination, new VerifyOptions
+        {
+            ForbiddenPrefixes = [plan.Source.DirectoryFlinkPath],
+            Parallelism = options.Parallelism ?? 32,
+            KnownObjects = options.Move ? null : copy.Results.ToDictionary(r => r.Item.Destination, r => r.Destination),
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -117,11 +139,6 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             var destinationStats = engine.StatDestinationsAsync(items, cancellationToken);
             await Task.WhenAll(claimed.ConfirmAsync(cancellationToken), destinationStats).ConfigureAwait(false);
             FailPoints.Hit("after-lock");
-            var leftovers = await destination.CleanupInterruptedWritesAsync(plan.Destination, cancellationToken).ConfigureAwait(false);
-            if (leftovers > 0)
-            {
-                Step?.Invoke($"removed {leftovers} leftover(s) of an interrupted earlier run (temporary files or incomplete multipart uploads)");
-            }
             var inventory = new CopyInventory(await sourceStats.ConfigureAwait(false), await destinationStats.ConfigureAwait(false));
             return (claimed, inventory, alreadyComplete);
         }

@@ -124,6 +124,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Task _acceptLoop;
     private readonly ConcurrentDictionary<Task, bool> _connections = new();
     private readonly ConcurrentDictionary<S3Operation, int> _requests = new();
+    private readonly ConcurrentDictionary<S3Operation, int> _expectContinue = new();
     private readonly ConcurrentDictionary<(S3Operation Operation, FaultKind Kind), int> _faults = new();
     private readonly ConcurrentQueue<string> _log = new();
     private readonly Lock _rngLock = new();
@@ -169,6 +170,9 @@ public sealed class FaultProxy : IAsyncDisposable
     public int Requests(S3Operation? operation = null) =>
         operation is { } op ? _requests.GetValueOrDefault(op) : _requests.Values.Sum();
 
+    /// <summary>Requests of <paramref name="operation"/> that asked for "Expect: 100-continue".</summary>
+    public int ExpectContinueRequests(S3Operation operation) => _expectContinue.GetValueOrDefault(operation);
+
     /// <summary>Faults injected, filtered by kind and/or operation.</summary>
     public int Faults(FaultKind? kind = null, S3Operation? operation = null) =>
         _faults.Where(f => (kind is null || f.Key.Kind == kind) && (operation is null || f.Key.Operation == operation)).Sum(f => f.Value);
@@ -177,6 +181,7 @@ public sealed class FaultProxy : IAsyncDisposable
     public void ResetCounters()
     {
         _requests.Clear();
+        _expectContinue.Clear();
         _faults.Clear();
         _log.Clear();
     }
@@ -334,6 +339,10 @@ public sealed class FaultProxy : IAsyncDisposable
                 _requests.AddOrUpdate(operation, 1, (_, n) => n + 1);
                 var fault = Decide(operation, request.Target);
                 var expectContinue = request.Header("Expect")?.Equals("100-continue", StringComparison.OrdinalIgnoreCase) == true;
+                if (expectContinue)
+                {
+                    _expectContinue.AddOrUpdate(operation, 1, (_, n) => n + 1);
+                }
 
                 if (fault is FaultKind.SlowDown or FaultKind.InternalError or FaultKind.ResetBeforeResponse)
                 {

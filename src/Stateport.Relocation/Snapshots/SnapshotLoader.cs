@@ -83,6 +83,22 @@ public static class SnapshotLoader
         };
     }
 
+    /// <summary>Loads the snapshot whose <c>_metadata</c> is <paramref name="metadata"/> (known to exist: no lookup first).</summary>
+    /// <exception cref="StorageException">NotFound when it is gone meanwhile; Integrity, Network, …</exception>
+    /// <exception cref="MetadataFormatException">When it is not a readable <c>_metadata</c>.</exception>
+    public static async Task<LoadedSnapshot> LoadAsync(IObjectStore store, ObjectInfo metadata, CancellationToken cancellationToken, MetadataReaderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var bytes = await ReadAllAsync(store, metadata, cancellationToken).ConfigureAwait(false);
+        return new LoadedSnapshot
+        {
+            MetadataUri = metadata.Uri,
+            Directory = metadata.Uri.Parent(),
+            Bytes = bytes,
+            Metadata = MetadataReader.Read(bytes, options),
+        };
+    }
+
     private static async Task<Exception> NotFoundAsync(IObjectStore store, StorageUri location, CancellationToken cancellationToken)
     {
         await foreach (var _ in store.ListAsync(location.AsDirectory(), cancellationToken).ConfigureAwait(false))

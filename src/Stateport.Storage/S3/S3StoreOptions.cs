@@ -33,6 +33,14 @@ public sealed record S3StoreOptions
     /// </summary>
     public int VerifiedReadBufferSize { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Writes (PutObject, UploadPart) with a body larger than this ask the server first
+    /// ("Expect: 100-continue"), so a refused request costs a round trip rather than the body.
+    /// Smaller bodies are sent straight away: waiting for the interim answer would cost more than
+    /// sending them (the AWS CLI and the Go SDK draw the line at 1 and 2 MB).
+    /// </summary>
+    public long ExpectContinueThreshold { get; init; } = 2L * 1024 * 1024;
+
     /// <summary>Per-request HTTP timeout for requests that move data (reads, writes, copies, completing uploads).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -51,6 +59,7 @@ public sealed record S3StoreOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(PartConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(CopyThreshold);
         ArgumentOutOfRangeException.ThrowIfNegative(VerifiedReadBufferSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(ExpectContinueThreshold);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(QuickRequestTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CopyThreshold, MaxSingleCopySize);
         ArgumentOutOfRangeException.ThrowIfLessThan(CopyPartSize, MinPartSize);

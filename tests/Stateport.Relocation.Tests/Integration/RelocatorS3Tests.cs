@@ -91,6 +91,50 @@ public sealed class RelocatorS3Tests
         }
     }
 
+    [Fact]
+    public async Task Leftover_uploads_of_an_interrupted_run_are_aborted_once_the_new_metadata_is_written()
+    {
+        var bucket = S3TestServer.NewBucketName("relocator-leftovers");
+        await S3TestBuckets.CreateAsync(S3TestServer.A, bucket);
+        await using var store = new S3ObjectStore(S3CopyFixture.SettingsFor(S3TestServer.A), S3CopyFixture.SmallParts);
+        try
+        {
+            var content = Bytes(new Random(3), 2000);
+            using (var body = new MemoryStream(content, writable: false))
+            {
+                await store.WriteAsync(StorageUri.S3(bucket, "src/chk-1/private-1"), body, content.Length, CancellationToken.None);
+            }
+            var metadata = TestSnapshots.OperatorStateMetadata(
+                [new RelativeFileStateHandle { RelativePath = MutfString.FromString("private-1"), StateSize = content.Length }], 1, new OperatorId(1, 2));
+            using (var body = new MemoryStream(metadata, writable: false))
+            {
+                await store.WriteAsync(StorageUri.S3(bucket, "src/chk-1/_metadata"), body, metadata.Length, CancellationToken.None);
+            }
+            // What a run killed mid-upload leaves behind: an upload that was started and never completed.
+            using var client = S3TestBuckets.Client(S3TestServer.A);
+            await client.InitiateMultipartUploadAsync(new Amazon.S3.Model.InitiateMultipartUploadRequest { BucketName = bucket, Key = "dst/chk-1/private-1" });
+            Assert.Equal(1, await S3CopyFixture.OpenUploadsAsync(S3TestServer.A, bucket, "dst/"));
+
+            var source = await SnapshotLoader.LoadAsync(store, StorageUri.Parse($"s3://{bucket}/src/chk-1"), CancellationToken.None);
+            var plan = RelocationPlan.Create(source, StorageUri.Parse($"s3://{bucket}/dst/chk-1"), new RelocationOptions());
+            var relocator = new Relocator(store, store);
+            var steps = new List<string>();
+            relocator.Step += steps.Add;
+            var report = await relocator.RunAsync(plan, new RelocateOptions(), null, CancellationToken.None);
+
+            Assert.True(report.DestinationVerification.Restorable);
+            Assert.Equal(0, await S3CopyFixture.OpenUploadsAsync(S3TestServer.A, bucket, "dst/"));
+            var wrote = steps.FindIndex(s => s.StartsWith("wrote ", StringComparison.Ordinal));
+            var removed = steps.FindIndex(s => s.StartsWith("removed 1 leftover(s)", StringComparison.Ordinal));
+            Assert.True(wrote >= 0 && removed > wrote, string.Join(" | ", steps));
+            await AssertSameBytesAsync(store, $"s3://{bucket}/dst/chk-1/private-1", content);
+        }
+        finally
+        {
+            await S3TestBuckets.RemoveAsync(S3TestServer.A, bucket);
+        }
+    }
+
     private static byte[] Bytes(Random random, int length)
     {
         var bytes = new byte[length];
