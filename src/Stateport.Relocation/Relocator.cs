@@ -41,7 +41,8 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
     {
         var engine = new CopyEngine(source, destination, new CopyOptions { Parallelism = options.Parallelism });
         var items = plan.Files.Select(f => f.ToCopyItem()).ToList();
-        var (destinationLock, inventory, alreadyComplete) = await PrepareAsync(plan, engine, items, cancellationToken).ConfigureAwait(false);
+        var (destinationLock, inventory, existingMetadata) = await PrepareAsync(plan, engine, items, cancellationToken).ConfigureAwait(false);
+        var alreadyComplete = existingMetadata is not null;
         await using var _ = destinationLock.ConfigureAwait(false);
 
         var copy = await engine.CopyAsync(items, inventory, new FailPointProgress(progress), cancellationToken).ConfigureAwait(false);
@@ -60,12 +61,12 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         }
 
         FailPoints.Hit("before-metadata");
-        ObjectInfo? written = null;
-        if (!alreadyComplete)
+        var metadataObject = existingMetadata;
+        if (metadataObject is null)
         {
             await destinationLock.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
             using var content = new MemoryStream(plan.NewMetadata, writable: false);
-            written = await destination.WriteAsync(plan.DestinationMetadata, content, plan.NewMetadata.Length, cancellationToken).ConfigureAwait(false);
+            metadataObject = await destination.WriteAsync(plan.DestinationMetadata, content, plan.NewMetadata.Length, cancellationToken).ConfigureAwait(false);
             Step?.Invoke($"wrote {plan.DestinationMetadata} ({plan.Rewrite.Changes.Count} path(s) rewritten)");
         }
 
@@ -75,7 +76,7 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         // while the destination is read back: every write of this run is done by now (the cleanup would
         // take the temporary file of one in flight), and the lock is still held.
         var cleanup = destination.CleanupInterruptedWritesAsync(plan.Destination, cancellationToken);
-        var readBack = ReadBackAsync(plan, options, copy, written, cancellationToken);
+        var readBack = ReadBackAsync(plan, options, copy, metadataObject, cancellationToken);
         await Task.WhenAll(cleanup, readBack).ConfigureAwait(false);
         var leftovers = await cleanup.ConfigureAwait(false);
         if (leftovers > 0)
@@ -101,15 +102,13 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
     }
 
     /// <summary>
-    /// The rewritten metadata read back (by the object just written, without looking it up again) and checked
-    /// against the copies the engine has just listed and verified under this run's lock; --move lists the
-    /// destination once more before deleting anything.
+    /// The rewritten metadata read back (the object just written, or found by an earlier run, without looking it
+    /// up again) and checked against the copies the engine has just listed and verified under this run's lock;
+    /// --move lists the destination once more before deleting anything.
     /// </summary>
-    private async Task<VerifyReport> ReadBackAsync(RelocationPlan plan, RelocateOptions options, CopyReport copy, ObjectInfo? written, CancellationToken cancellationToken)
+    private async Task<VerifyReport> ReadBackAsync(RelocationPlan plan, RelocateOptions options, CopyReport copy, ObjectInfo metadataObject, CancellationToken cancellationToken)
     {
-        var loaded = written is null
-            ? await SnapshotLoader.LoadAsync(destination, plan.DestinationMetadata, cancellationToken).ConfigureAwait(false)
-            : await SnapshotLoader.LoadAsync(destination, written, cancellationToken).ConfigureAwait(false);
+        var loaded = await SnapshotLoader.LoadAsync(destination, metadataObject, cancellationToken).ConfigureAwait(false);
         return await SnapshotVerifier.VerifyAsync(loaded, _ => destination, new VerifyOptions
         {
             ForbiddenPrefixes = [plan.Source.DirectoryFlinkPath],
@@ -123,7 +122,7 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
     /// needed) while the destination is checked and claimed, and the destination is listed while the claim
     /// settles; nothing is written there (not even a cleanup) before the lock is confirmed.
     /// </summary>
-    private async Task<(DestinationLock Lock, CopyInventory Inventory, bool AlreadyComplete)> PrepareAsync(
+    private async Task<(DestinationLock Lock, CopyInventory Inventory, ObjectInfo? ExistingMetadata)> PrepareAsync(
         RelocationPlan plan, CopyEngine engine, List<CopyItem> items, CancellationToken cancellationToken)
     {
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -134,13 +133,13 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             var existing = CheckExistingMetadataAsync(plan, cancellationToken);
             claim = DestinationLock.ClaimAsync(destination, plan.Destination, cancellationToken);
             await Task.WhenAll(existing, claim).ConfigureAwait(false);
-            var alreadyComplete = await existing.ConfigureAwait(false);
+            var existingMetadata = await existing.ConfigureAwait(false);
             var claimed = await claim.ConfigureAwait(false);
             var destinationStats = engine.StatDestinationsAsync(items, cancellationToken);
             await Task.WhenAll(claimed.ConfirmAsync(cancellationToken), destinationStats).ConfigureAwait(false);
             FailPoints.Hit("after-lock");
             var inventory = new CopyInventory(await sourceStats.ConfigureAwait(false), await destinationStats.ConfigureAwait(false));
-            return (claimed, inventory, alreadyComplete);
+            return (claimed, inventory, existingMetadata);
         }
         catch
         {
@@ -162,12 +161,12 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
         }
     }
 
-    /// <summary>True when the destination already holds exactly this snapshot's rewritten metadata (a finished earlier run).</summary>
-    private async Task<bool> CheckExistingMetadataAsync(RelocationPlan plan, CancellationToken cancellationToken)
+    /// <summary>The destination's metadata when it is already exactly this snapshot's rewritten one (a finished earlier run), else null.</summary>
+    private async Task<ObjectInfo?> CheckExistingMetadataAsync(RelocationPlan plan, CancellationToken cancellationToken)
     {
         if (await destination.StatAsync(plan.DestinationMetadata, cancellationToken).ConfigureAwait(false) is not { } existing)
         {
-            return false;
+            return null;
         }
         var bytes = await SnapshotLoader.ReadAllAsync(destination, existing, cancellationToken).ConfigureAwait(false);
         if (!bytes.AsSpan().SequenceEqual(plan.NewMetadata))
@@ -175,7 +174,7 @@ public sealed class Relocator(IObjectStore source, IObjectStore destination)
             throw new RelocationException($"{plan.DestinationMetadata} already exists and holds a different snapshot; choose another destination");
         }
         Step?.Invoke($"destination already holds this snapshot's {plan.DestinationMetadata.Name}: checking its files");
-        return true;
+        return existing;
     }
 
     /// <summary>

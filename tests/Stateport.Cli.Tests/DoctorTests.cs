@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Stateport.Tests.Shared;
@@ -15,15 +14,7 @@ public sealed class DoctorBucket : IAsyncLifetime
 
     public static S3TestEndpoint Endpoint => S3TestServer.A;
 
-    public static AmazonS3Client Client() =>
-        new(new BasicAWSCredentials(Endpoint.AccessKey, Endpoint.SecretKey), new AmazonS3Config
-        {
-            ServiceURL = Endpoint.Endpoint,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
+    public static AmazonS3Client Client() => S3TestBuckets.Client(Endpoint);
 
     public async Task<List<string>> KeysAsync()
     {

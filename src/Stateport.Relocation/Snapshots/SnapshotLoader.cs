@@ -72,15 +72,7 @@ public static class SnapshotLoader
     {
         var found = await FindMetadataAsync(store, location, cancellationToken).ConfigureAwait(false)
             ?? throw await NotFoundAsync(store, location, cancellationToken).ConfigureAwait(false);
-        var bytes = await ReadAllAsync(store, found, cancellationToken).ConfigureAwait(false);
-        var metadata = MetadataReader.Read(bytes, options);
-        return new LoadedSnapshot
-        {
-            MetadataUri = found.Uri,
-            Directory = found.Uri.Parent(),
-            Bytes = bytes,
-            Metadata = metadata,
-        };
+        return await LoadAsync(store, found, cancellationToken, options).ConfigureAwait(false);
     }
 
     /// <summary>Loads the snapshot whose <c>_metadata</c> is <paramref name="metadata"/> (known to exist: no lookup first).</summary>
